@@ -1,0 +1,50 @@
+"""The append-only audit log: every change to public content says who, when, before, after."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from abierto.core.models import AuditEntry, User
+
+# Fields that hold personal data never go into the audit log, which is public.
+PRIVATE_FIELDS = frozenset({"password", "email", "phone", "last_login"})
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The object's field values as JSON-ready data (many-to-many included)."""
+    data = serializers.serialize("python", [obj])[0]["fields"]
+    clean = {key: value for key, value in data.items() if key not in PRIVATE_FIELDS}
+    return json.loads(json.dumps(clean, cls=DjangoJSONEncoder))
+
+
+def record(
+    *,
+    actor: User | None,
+    verb: str,
+    obj: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEntry:
+    """Append an audit entry; `before` is None for a creation, `after` None for a deletion."""
+    if before is None:
+        action = AuditEntry.Action.CREATE
+    elif after is None:
+        action = AuditEntry.Action.DELETE
+    else:
+        action = AuditEntry.Action.UPDATE
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        verb=verb,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        before=before,
+        after=after,
+    )

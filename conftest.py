@@ -1,0 +1,83 @@
+"""Shared personas for the whole suite (as in the house style: named people, real database).
+
+- `implementer`: works at the institution that implements `commitment`.
+- `outsider_implementer`: works at another institution.
+- `committee_member`: civil society on `commitment`'s committee.
+- `other_committee_member`: civil society on another commitment's committee.
+- `stl_staff`: STL staff (Django staff, group «Personal del STL»).
+- `citizen`: a registered citizen with no role.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from abierto.core.factories import OrganizationFactory, UserFactory
+from abierto.plans.factories import (
+    CommitmentFactory,
+    CommitteeFactory,
+    CommitteeMemberFactory,
+    MilestoneFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(settings, tmp_path):
+    """Uploads go to a temporary folder; static files are served unhashed (no collectstatic)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def implementing_org(db):
+    return OrganizationFactory(name="Secretaría de Planeación", slug="planeacion")
+
+
+@pytest.fixture
+def commitment(implementing_org):
+    c = CommitmentFactory(lead_implementers=[implementing_org])
+    CommitteeFactory(commitment=c)
+    return c
+
+
+@pytest.fixture
+def milestone(commitment):
+    return MilestoneFactory(commitment=commitment, weight=2)
+
+
+@pytest.fixture
+def implementer(implementing_org):
+    return UserFactory(username="implementadora", organization=implementing_org)
+
+
+@pytest.fixture
+def outsider_implementer(db):
+    return UserFactory(username="ajena", organization=OrganizationFactory())
+
+
+@pytest.fixture
+def committee_member(commitment):
+    return CommitteeMemberFactory(committee=commitment.committee).user
+
+
+@pytest.fixture
+def other_committee_member(db):
+    other = CommitmentFactory()
+    return CommitteeMemberFactory(committee=CommitteeFactory(commitment=other)).user
+
+
+@pytest.fixture
+def stl_staff(db):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username="personal-stl", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="Personal del STL")[0])
+    return user
+
+
+@pytest.fixture
+def citizen(db):
+    return UserFactory(username="ciudadana")
