@@ -53,6 +53,8 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Gobierno Abierto Jalisco")
+# The exercise whose home is the site's home page (a state instance has just one).
+DEFAULT_EXERCISE = os.environ.get("DEFAULT_EXERCISE", "jalisco")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,3 +1,5 @@
+"""URLs. Site-wide paths come first; an exercise's pages live under its slug (/jalisco/…)."""
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,5 +7,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("cuentas/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("abierto.api_urls")),
+    path("", include("abierto.plans.reporting_urls")),
     path("", include("abierto.core.urls")),
+    path("<slug:exercise>/stl/", include("abierto.secretariat.urls")),
+    path("<slug:exercise>/planes/", include("abierto.plans.urls")),
 ]
