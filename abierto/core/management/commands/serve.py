@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, bind: str, workers: int, **options):
         python = sys.executable
         processes = [
-            subprocess.Popen([python, "manage.py", "db_worker", "--interval", "1"]),  # noqa: S603
+            subprocess.Popen([python, "manage.py", "db_worker", "--interval", "1", "--no-reload"]),  # noqa: S603
             subprocess.Popen(  # noqa: S603
                 [
                     python,
