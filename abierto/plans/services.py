@@ -15,6 +15,7 @@ from abierto.core import audit
 from abierto.core.models import Document, User
 from abierto.core.services import document_attach
 from abierto.core.uploads import check_upload
+from abierto.plans import rules as plan_rules
 from abierto.plans.models import Milestone, ProgressUpdate, Verification
 
 
@@ -31,8 +32,11 @@ def progress_update_report(
     reported_at: dt.datetime | None = None,
 ) -> ProgressUpdate:
     """Record an implementer's progress on a milestone, with its evidence. Nothing is edited."""
-    if not reported_by.has_perm("plans.report_progress", milestone.commitment):
+    if not plan_rules.can_report(reported_by, milestone.commitment):
         raise PermissionDenied(_("Solo la institución implementadora puede reportar avances."))
+    if percent is None or not 0 <= percent <= 100:
+        # The database refuses it too; saying so here names the field for the form and the API.
+        raise ValidationError({"percent": _("El avance debe estar entre 0 y 100 %.")})
     if corrects is not None and corrects.milestone_id != milestone.pk:
         raise ValidationError({"corrects": _("La corrección debe ser de la misma meta.")})
     update = ProgressUpdate(
@@ -107,10 +111,12 @@ def verification_record(
     *, update: ProgressUpdate, verifier: User, verdict: str, comment: str = ""
 ) -> Verification:
     """A civil-society committee member confirms or disputes a progress update."""
-    if not verifier.has_perm("plans.verify_progress", update):
+    if not plan_rules.can_verify(verifier, update):
         raise PermissionDenied(
             _("Solo la sociedad civil del comité de este compromiso puede validar sus avances.")
         )
+    if Verification.objects.filter(update=update, verifier=verifier).exists():
+        raise ValidationError({"verdict": _("Ya registró su validación de este reporte.")})
     verification = Verification(
         update=update, verifier=verifier, verdict=verdict, comment=comment.strip()
     )

@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from abierto.plans.factories import CommitmentFactory, MilestoneFactory, ProgressUpdateFactory
 from abierto.plans.models import Commitment, Completion, Milestone
@@ -16,7 +15,7 @@ TODAY = dt.date(2017, 6, 1)
 
 
 def _at(day: int) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(2017, 5, day, 12))
+    return dt.datetime(2017, 5, day, 12, tzinfo=dt.UTC)
 
 
 @pytest.mark.django_db
