@@ -1,4 +1,42 @@
-from django.urls import path  # noqa: F401
+"""The platform's REST API, versioned (/api/v1/…), with its OpenAPI document and docs page.
+
+The CKAN Action API will live beside it, at /api/3/action/.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from abierto.core import api as core_api
+from abierto.plans import api as plans_api
+from abierto.secretariat import api as secretariat_api
 
 app_name = "api"
-urlpatterns: list = []
+
+router = DefaultRouter()
+router.register("jurisdictions", core_api.JurisdictionViewSet, basename="jurisdiction")
+router.register("organizations", core_api.OrganizationViewSet, basename="organization")
+router.register("exercises", core_api.ExerciseViewSet, basename="exercise")
+router.register("reported-figures", core_api.ReportedFigureViewSet, basename="reportedfigure")
+router.register("documents", core_api.DocumentViewSet, basename="document")
+router.register("secretariats", secretariat_api.SecretariatViewSet, basename="secretariat")
+router.register("seats", secretariat_api.SeatViewSet, basename="seat")
+router.register("memberships", secretariat_api.MembershipViewSet, basename="membership")
+router.register("liaisons", secretariat_api.LiaisonViewSet, basename="liaison")
+router.register("sessions", secretariat_api.SessionViewSet, basename="session")
+router.register("agreements", secretariat_api.AgreementViewSet, basename="agreement")
+router.register("themes", plans_api.ThemeViewSet, basename="theme")
+router.register("pillars", plans_api.PillarViewSet, basename="pillar")
+router.register("plans", plans_api.ActionPlanViewSet, basename="actionplan")
+router.register("commitments", plans_api.CommitmentViewSet, basename="commitment")
+router.register("milestones", plans_api.MilestoneViewSet, basename="milestone")
+router.register("progress-updates", plans_api.ProgressUpdateViewSet, basename="progressupdate")
+router.register("verifications", plans_api.VerificationViewSet, basename="verification")
+router.register("committees", plans_api.CommitteeViewSet, basename="committee")
+router.register("meetings", plans_api.MeetingViewSet, basename="meeting")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", core_api.docs, name="docs"),
+]

@@ -247,6 +247,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecisionEnum": "abierto.core.models.DatePrecision",
+        "PlanStatusEnum": "abierto.plans.models.ActionPlan.Status",
+        "AgreementStatusEnum": "abierto.secretariat.models.Agreement.Status",
+        "MilestoneStatusEnum": "abierto.plans.models.Milestone.Status",
+    },
 }
 
 # Content Security Policy: nothing from third parties, no inline script or style.

@@ -5,4 +5,5 @@ from abierto.core import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("<slug:exercise>/", views.exercise_home, name="exercise"),
 ]

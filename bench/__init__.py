@@ -1,0 +1,1 @@
+"""Benchmarks of Abierto with their data generators; figures are written, not asserted."""
