@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from abierto.core.factories import OrganizationFactory, UserFactory
 from abierto.plans.factories import (
@@ -23,8 +24,11 @@ from abierto.plans.factories import (
 
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
-    """Uploads go to a temporary folder; static files are served unhashed (no collectstatic)."""
+    """Uploads in a temporary folder, static files unhashed, an empty cache."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Pages are rendered afresh in every test; the page cache's own tests switch it on.
+    settings.PAGE_CACHE_SECONDS = 0
+    cache.clear()
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

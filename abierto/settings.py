@@ -207,9 +207,15 @@ CACHES = {
             "LOCATION": os.environ["REDIS_URL"],
         }
         if os.environ.get("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": envint("LOCMEM_CACHE_ENTRIES", 2000)},
+        }
     )
 }
+
+# Anonymous public pages are cached whole until public content changes (core/pagecache.py).
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)
 
 TASKS = {
     "default": {

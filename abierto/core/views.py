@@ -9,11 +9,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from abierto.core import charts
 from abierto.core.models import Document, Exercise
+from abierto.core.pagecache import public_page
 from abierto.plans.models import (
     ActionPlan,
     Commitment,
@@ -26,11 +28,33 @@ from abierto.plans.progress import commitments_progress, plan_percent
 from abierto.secretariat.models import Membership, Session
 
 
+def language(request: HttpRequest, code: str) -> HttpResponse:
+    """Switch the interface language by a plain link (no form, so cached pages stay shareable)."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
 def get_exercise_or_404(slug: str) -> Exercise:
     """The exercise named in the URL, or 404."""
     return get_object_or_404(Exercise.objects.select_related("jurisdiction"), slug=slug)
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     """The home of the default exercise (the first one when it is not set); a welcome if none."""
     exercises = Exercise.objects.select_related("jurisdiction")
@@ -40,6 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return _exercise_home(request, exercise)
 
 
+@public_page
 def exercise_home(request: HttpRequest, exercise: str) -> HttpResponse:
     """The home of one exercise (/<exercise>/)."""
     return _exercise_home(request, get_exercise_or_404(exercise))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from abierto.core import charts
 from abierto.core.exports import Column, export_response, requested_format
+from abierto.core.pagecache import public_page
 from abierto.core.templatetags.abierto import markdown
 from abierto.core.views import get_exercise_or_404
 from abierto.plans import rules as plan_rules
@@ -76,6 +77,7 @@ class CommitmentRow:
 # ---------------------------------------------------------------------------- plans list
 
 
+@public_page
 def plan_list(request: HttpRequest, exercise: str) -> HttpResponse:
     """The exercise's public action plans with their weighted progress."""
     exercise_obj = get_exercise_or_404(exercise)
@@ -143,6 +145,7 @@ def _commitment_columns(request: HttpRequest, plan: ActionPlan) -> list[Column]:
     ]
 
 
+@public_page
 def dashboard(request: HttpRequest, exercise: str, plan: str) -> HttpResponse:
     """The plan's monitoring dashboard (tablero de monitoreo): every commitment and its progress."""
     plan_obj = _get_plan(exercise, plan)
@@ -278,6 +281,7 @@ def _narratives_html(updates: list[ProgressUpdate]) -> dict[int, str]:
     return {pk: mark_safe(html[key]) for pk, key in keys.items()}  # noqa: S308
 
 
+@public_page
 def commitment_detail(
     request: HttpRequest, exercise: str, plan: str, commitment: str
 ) -> HttpResponse:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from abierto.core.exports import Column, export_response, requested_format
+from abierto.core.pagecache import public_page
 from abierto.secretariat.models import Agreement, Membership, Seat, Secretariat, Session
 
 
@@ -80,6 +81,7 @@ def _members(secretariat: Secretariat) -> tuple[list[SeatRow], list[Membership]]
     return rows, history
 
 
+@public_page
 def detail(request: HttpRequest, exercise: str) -> HttpResponse:
     """The STL: who sits on it (titulares, suplentes, vacancies), its history and its rules."""
     secretariat = _get_secretariat(exercise)
@@ -143,6 +145,7 @@ def _session_columns(request: HttpRequest, exercise: str) -> list[Column]:
     ]
 
 
+@public_page
 def session_list(request: HttpRequest, exercise: str) -> HttpResponse:
     """The STL's sessions, newest first, with their agreements and follow-up."""
     secretariat = _get_secretariat(exercise)
@@ -163,6 +166,7 @@ def session_list(request: HttpRequest, exercise: str) -> HttpResponse:
     return render(request, "secretariat/session_list.html", context)
 
 
+@public_page
 def session_detail(request: HttpRequest, exercise: str, pk: int) -> HttpResponse:
     """One session: its summary, agreements with their follow-up, and its documents."""
     secretariat = _get_secretariat(exercise)
@@ -189,6 +193,7 @@ class AgreementFilter(django_filters.FilterSet):
         fields = ["status"]
 
 
+@public_page
 def agreement_list(request: HttpRequest, exercise: str) -> HttpResponse:
     """Every agreement of the STL with its follow-up, filterable by status."""
     secretariat = _get_secretariat(exercise)
