@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from abierto.core import api as core_api
+from abierto.core.pagecache import public_page
 from abierto.plans import api as plans_api
 from abierto.secretariat import api as secretariat_api
 
@@ -35,8 +36,14 @@ router.register("verifications", plans_api.VerificationViewSet, basename="verifi
 router.register("committees", plans_api.CommitteeViewSet, basename="committee")
 router.register("meetings", plans_api.MeetingViewSet, basename="meeting")
 
+# Anonymous reads (the many: harvesters, dashboards, citizens) are served from the page cache,
+# exact because it is versioned by the audit log; token holders always get a fresh answer.
+v1_urls = router.urls
+for pattern in v1_urls:
+    pattern.callback = public_page(pattern.callback)
+
 urlpatterns = [
-    path("v1/", include(router.urls)),
+    path("v1/", include(v1_urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", core_api.docs, name="docs"),
 ]

@@ -27,7 +27,7 @@ def format_partial_date(value: dt.date | None, precision: str) -> str:
     if precision == DatePrecision.YEAR:
         return str(value.year)
     if precision == DatePrecision.MONTH:
-        return formats.date_format(value, "F \\d\\e Y")
+        return formats.date_format(value, "YEAR_MONTH_FORMAT")
     return formats.date_format(value, "DATE_FORMAT")
 
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from abierto.core.models import AuditEntry
 
-CACHE_PREFIX = "abierto:page:v1:"
+CACHE_PREFIX = "abierto:page:v2:"
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "Allow", "Content-Disposition")
 
 
 def content_version() -> int:
@@ -32,7 +33,11 @@ def content_version() -> int:
 def _is_personal(request: HttpRequest) -> bool:
     """A request whose page may differ from the anonymous one (session, pending messages)."""
     cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
+    return (
+        settings.SESSION_COOKIE_NAME in cookies
+        or "messages" in cookies
+        or "HTTP_AUTHORIZATION" in request.META
+    )
 
 
 def _key(request: HttpRequest) -> str:
@@ -42,6 +47,8 @@ def _key(request: HttpRequest) -> str:
             str(content_version()),
             str(timezone.localdate()),
             getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
+            # The API answers JSON or its browsable HTML by the Accept header.
+            request.META.get("HTTP_ACCEPT", ""),
             request.get_full_path(),
         ]
     )
@@ -49,18 +56,24 @@ def _key(request: HttpRequest) -> str:
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve the anonymous rendering of a public page from the cache while content is unchanged."""
+    """Serve anonymous visitors a public page or API answer from the cache until content changes."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method not in ("GET", "HEAD") or _is_personal(request):
+        if (
+            not settings.PAGE_CACHE_SECONDS
+            or request.method not in ("GET", "HEAD")
+            or _is_personal(request)
+        ):
             return view(request, *args, **kwargs)
         key = _key(request)
         cached = cache.get(key)
         if cached is not None:
-            content, content_type = cached
-            return HttpResponse(content, content_type=content_type)
+            content, headers = cached
+            return HttpResponse(content, headers=headers)
         response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()  # API and template responses render lazily
         if (
             response.status_code == 200
             and not response.streaming
@@ -68,9 +81,8 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             # A page that rendered a CSRF token is tied to this visitor: never share it.
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         ):
-            cache.set(
-                key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS
-            )
+            headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+            cache.set(key, (response.content, headers), settings.PAGE_CACHE_SECONDS)
         return response
 
     return wrapper

@@ -110,3 +110,26 @@ def test_language_link_never_redirects_off_site(client):
 @pytest.mark.django_db
 def test_unknown_language_is_not_found(client):
     assert client.get("/idioma/xx/").status_code == 404
+
+
+@pytest.mark.usefixtures("page_cache")
+def test_anonymous_api_reads_are_cached_and_never_stale(
+    client, milestone, implementer, django_assert_num_queries
+):
+    from rest_framework.authtoken.models import Token
+
+    url = f"/api/v1/progress-updates/?milestone={milestone.pk}"
+    assert client.get(url).json()["count"] == 0
+    with django_assert_num_queries(1):
+        assert client.get(url).json()["count"] == 0
+    token = Token.objects.create(user=implementer)
+
+    created = client.post(
+        "/api/v1/progress-updates/",
+        {"milestone": milestone.pk, "percent": 20, "narrative": "Avance por la API"},
+        content_type="application/json",
+        headers={"Authorization": f"Token {token.key}"},
+    )
+
+    assert created.status_code == 201
+    assert client.get(url).json()["count"] == 1
