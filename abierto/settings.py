@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "abierto.core",
     "abierto.secretariat",
     "abierto.plans",
+    "abierto.participation",
+    "abierto.contracting",
+    "abierto.reports",
 ]
 
 MIDDLEWARE = [

@@ -5,11 +5,15 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("cuentas/", include("abierto.participation.account_urls")),
     path("cuentas/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("abierto.api_urls")),
     path("", include("abierto.plans.reporting_urls")),
+    path("contrataciones/", include("abierto.contracting.urls")),
+    path("nacional/", include("abierto.reports.urls")),
     path("", include("abierto.core.urls")),
     path("<slug:exercise>/stl/", include("abierto.secretariat.urls")),
     path("<slug:exercise>/planes/", include("abierto.plans.urls")),
+    path("<slug:exercise>/participacion/", include("abierto.participation.urls")),
 ]
