@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -48,3 +50,16 @@ def record(
         before=before,
         after=after,
     )
+
+
+def record_creation(*, actor: User | None, verb: str, obj: models.Model) -> AuditEntry:
+    """Audit a newly created object."""
+    return record(actor=actor, verb=verb, obj=obj, before=None, after=snapshot(obj))
+
+
+@contextmanager
+def recording_change(*, actor: User | None, verb: str, obj: models.Model) -> Iterator[None]:
+    """Audit the change made to `obj` inside the block, with its state before and after."""
+    before = snapshot(obj)
+    yield
+    record(actor=actor, verb=verb, obj=obj, before=before, after=snapshot(obj))

@@ -43,11 +43,5 @@ def document_attach(
         document.file = file
     document.full_clean(exclude=["content_type", "object_id"])
     document.save()
-    audit.record(
-        actor=uploaded_by,
-        verb="document_attach",
-        obj=document,
-        before=None,
-        after=audit.snapshot(document),
-    )
+    audit.record_creation(actor=uploaded_by, verb="document_attach", obj=document)
     return document

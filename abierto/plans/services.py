@@ -73,13 +73,7 @@ def progress_update_report(
             field="evidence_links",
         )
     _milestone_follow_progress(milestone=milestone, percent=percent, actor=reported_by)
-    audit.record(
-        actor=reported_by,
-        verb="progress_update_report",
-        obj=update,
-        before=None,
-        after=audit.snapshot(update),
-    )
+    audit.record_creation(actor=reported_by, verb="progress_update_report", obj=update)
     return update
 
 
@@ -94,16 +88,9 @@ def _milestone_follow_progress(*, milestone: Milestone, percent: int, actor: Use
     else:
         status = Milestone.Status.PLANNED
     if status != milestone.status:
-        before = audit.snapshot(milestone)
-        milestone.status = status
-        milestone.save(update_fields=["status"])
-        audit.record(
-            actor=actor,
-            verb="milestone_follow_progress",
-            obj=milestone,
-            before=before,
-            after=audit.snapshot(milestone),
-        )
+        with audit.recording_change(actor=actor, verb="milestone_follow_progress", obj=milestone):
+            milestone.status = status
+            milestone.save(update_fields=["status"])
 
 
 @transaction.atomic
@@ -130,11 +117,5 @@ def verification_record(
         raise ValidationError(
             {"verdict": _("Ya registró su validación de este reporte.")}
         ) from error
-    audit.record(
-        actor=verifier,
-        verb="verification_record",
-        obj=verification,
-        before=None,
-        after=audit.snapshot(verification),
-    )
+    audit.record_creation(actor=verifier, verb="verification_record", obj=verification)
     return verification

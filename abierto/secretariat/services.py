@@ -35,19 +35,12 @@ def agreement_update_status(
         raise ValidationError(
             {"done_on": _("Solo un acuerdo cumplido tiene fecha de cumplimiento.")}
         )
-    before = audit.snapshot(agreement)
-    agreement.status = status
-    agreement.follow_up = follow_up.strip()
-    agreement.done_on = done_on
-    agreement.full_clean()
-    agreement.save(update_fields=["status", "follow_up", "done_on"])
-    audit.record(
-        actor=by,
-        verb="agreement_update_status",
-        obj=agreement,
-        before=before,
-        after=audit.snapshot(agreement),
-    )
+    with audit.recording_change(actor=by, verb="agreement_update_status", obj=agreement):
+        agreement.status = status
+        agreement.follow_up = follow_up.strip()
+        agreement.done_on = done_on
+        agreement.full_clean()
+        agreement.save(update_fields=["status", "follow_up", "done_on"])
     return agreement
 
 
@@ -61,18 +54,11 @@ def membership_end(
         raise ValidationError({"end_on": _("Este periodo ya terminó.")})
     if not end_reason:
         raise ValidationError({"end_reason": _("Indique el motivo del término.")})
-    before = audit.snapshot(membership)
-    membership.end_on = end_on
-    membership.end_reason = end_reason
-    membership.full_clean()
-    membership.save(update_fields=["end_on", "end_reason"])
-    audit.record(
-        actor=by,
-        verb="membership_end",
-        obj=membership,
-        before=before,
-        after=audit.snapshot(membership),
-    )
+    with audit.recording_change(actor=by, verb="membership_end", obj=membership):
+        membership.end_on = end_on
+        membership.end_reason = end_reason
+        membership.full_clean()
+        membership.save(update_fields=["end_on", "end_reason"])
     return membership
 
 
@@ -101,11 +87,5 @@ def membership_start(
     )
     membership.full_clean()
     membership.save()
-    audit.record(
-        actor=by,
-        verb="membership_start",
-        obj=membership,
-        before=None,
-        after=audit.snapshot(membership),
-    )
+    audit.record_creation(actor=by, verb="membership_start", obj=membership)
     return membership
