@@ -9,7 +9,9 @@ from rest_framework.routers import DefaultRouter
 
 from abierto.core import api as core_api
 from abierto.core.pagecache import public_page
+from abierto.participation import api as participation_api
 from abierto.plans import api as plans_api
+from abierto.reports import api as reports_api
 from abierto.secretariat import api as secretariat_api
 
 app_name = "api"
@@ -35,6 +37,14 @@ router.register("progress-updates", plans_api.ProgressUpdateViewSet, basename="p
 router.register("verifications", plans_api.VerificationViewSet, basename="verification")
 router.register("committees", plans_api.CommitteeViewSet, basename="committee")
 router.register("meetings", plans_api.MeetingViewSet, basename="meeting")
+router.register("labs", participation_api.LabViewSet, basename="lab")
+router.register("lab-sites", participation_api.SiteViewSet, basename="site")
+router.register("workshops", participation_api.WorkshopViewSet, basename="workshop")
+router.register("problems", participation_api.ProblemViewSet, basename="problem")
+router.register("proposals", participation_api.ProposalViewSet, basename="proposal")
+router.register("comments", participation_api.CommentViewSet, basename="comment")
+router.register("solutions", participation_api.SolutionViewSet, basename="solution")
+router.register("events", participation_api.EventViewSet, basename="event")
 
 # Anonymous reads (the many: harvesters, dashboards, citizens) are served from the page cache,
 # exact because it is versioned by the audit log; token holders always get a fresh answer.
@@ -43,6 +53,7 @@ for pattern in v1_urls:
     pattern.callback = public_page(pattern.callback)
 
 urlpatterns = [
+    path("v1/national/", public_page(reports_api.NationalView.as_view()), name="national"),
     path("v1/", include(v1_urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", core_api.docs, name="docs"),

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+"""Citizen accounts, under /cuentas/ (log in and out are Django's, beside these)."""
+
+from django.urls import path
+
+from abierto.participation import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("registro/", views.signup, name="signup"),
+]

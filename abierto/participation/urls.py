@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+"""Public pages of co-creation and events, under /<exercise>/participacion/."""
+
+from django.urls import path
+
+from abierto.participation import views
 
 app_name = "participation"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.lab_list, name="labs"),
+    path("laboratorios/<slug:lab>/", views.lab_detail, name="lab"),
+    path("laboratorios/<slug:lab>/sedes/<slug:site>/", views.site_detail, name="site"),
+    path("propuestas/", views.proposal_list, name="proposals"),
+    path("propuestas/nueva/", views.proposal_create, name="proposal_create"),
+    path("propuestas/<int:pk>/", views.proposal_detail, name="proposal"),
+    path("propuestas/<int:pk>/apoyar/", views.proposal_support, name="proposal_support"),
+    path("propuestas/<int:pk>/comentar/", views.comment_create, name="comment_create"),
+    path("propuestas/<int:pk>/moderar/", views.proposal_moderate, name="proposal_moderate"),
+    path("comentarios/<int:pk>/ocultar/", views.comment_hide, name="comment_hide"),
+    path("eventos/", views.event_list, name="events"),
+    path("eventos/<slug:event>/", views.event_detail, name="event"),
+]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 
 from abierto.core.models import AuditEntry, Exercise, Jurisdiction, Organization, ReportedFigure
@@ -421,7 +422,11 @@ def test_a_changed_fact_is_updated_in_place_and_audited(demo, demo_copy):
     figure = ReportedFigure.objects.get(metric="liaison_meetings")
     assert figure.value == 22
     assert ReportedFigure.objects.count() == 3
-    entry = AuditEntry.objects.filter(object_id=str(figure.pk), action="update").get()
+    entry = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(ReportedFigure),
+        object_id=str(figure.pk),
+        action="update",
+    ).get()
     assert (entry.before["value"], entry.after["value"]) == (21, 22)
 
 

@@ -1,0 +1,287 @@
+"""Load one file of OCDS data: stream, upgrade, fix ocids, validate, store, compile.
+
+Releases are written in batches, one transaction per batch, each followed by the compilation
+of the processes it touched and the import's progress: a failure (bad JSON half-way) keeps the
+batches already written and nothing of the one in progress. Running a file again is safe:
+releases already stored count as duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from abierto.contracting import compiling, reading, validation
+from abierto.contracting.models import Import, Publisher, Release, ValidationIssue
+from abierto.contracting.upgrade import looks_like_1_0, upgrade_release
+
+PREFIX = re.compile(r"^(ocds-[a-z0-9]{6})-", re.IGNORECASE)
+ISSUES_PER_RELEASE = 20
+
+
+def canonical_sha256(data: dict[str, Any]) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class Prepared:
+    release: Release
+    key: tuple[str, str]
+    has_errors: bool
+
+
+class Loader:
+    """One import's run; keeps only counters, the grouped report and the current batch."""
+
+    def __init__(self, import_: Import) -> None:
+        self.import_ = import_
+        self.publisher = import_.publisher
+        self.others = {
+            prefix.lower(): name
+            for prefix, name in Publisher.objects.exclude(pk=self.publisher.pk).values_list(
+                "ocid_prefix", "name"
+            )
+        }
+        self.report = validation.Report()
+        self.batch: list[Prepared] = []
+        self.batch_size = getattr(settings, "CONTRACTING_IMPORT_BATCH", 200)
+        self.now = timezone.now()
+        self.linked = 0
+        self.upgraded = 0
+        self.reader: reading.CountingReader | None = None
+
+    # --- one release ---------------------------------------------------------------------
+
+    def _fix_ocid(self, ocid: str) -> tuple[str, validation.Issue | None]:
+        """Apply the publisher's prefix when the ocid has none; say what was wrong."""
+        own = self.publisher.ocid_prefix
+        match = PREFIX.match(ocid)
+        if match is None:
+            return f"{own}-{ocid}", validation.Issue(
+                "ocid_prefix_added",
+                validation.INFO,
+                "ocid",
+                f"ocid sin prefijo: se antepuso {own}-",
+            )
+        prefix = match.group(1)
+        if prefix == own:
+            return ocid, None
+        if prefix.lower() == own.lower():
+            return ocid, validation.Issue(
+                "ocid_prefix_case", validation.WARNING, "ocid", "el prefijo no va en minúsculas"
+            )
+        if prefix.lower() in self.others:
+            return ocid, validation.Issue(
+                "ocid_other_publisher",
+                validation.ERROR,
+                "ocid",
+                f"el prefijo {prefix} pertenece a otro publicador "
+                f"({self.others[prefix.lower()]}); la entrega no se guarda",
+            )
+        return ocid, validation.Issue(
+            "ocid_prefix_mismatch",
+            validation.WARNING,
+            "ocid",
+            f"el prefijo {prefix} no es el del publicador ({own})",
+        )
+
+    def take(self, item: reading.Item) -> None:
+        self.linked += item.linked
+        if not item.release:
+            return
+        self.import_.releases_seen += 1
+        data = item.release
+        if item.version.startswith("1.0") or (not item.version and looks_like_1_0(data)):
+            data = upgrade_release(data)
+            self.upgraded += 1
+        raw_ocid, release_id = data.get("ocid"), data.get("id")
+        example = {"ocid": str(raw_ocid or ""), "id": str(release_id or "")}
+        if not isinstance(raw_ocid, str) or not raw_ocid or release_id in (None, ""):
+            self.import_.releases_rejected += 1
+            self.report.add(
+                validation.Issue(
+                    "missing_ocid_or_id",
+                    validation.ERROR,
+                    "ocid" if not raw_ocid else "id",
+                    "entrega sin ocid o sin id: no se puede guardar",
+                ),
+                **example,
+            )
+            return
+        ocid, prefix_issue = self._fix_ocid(raw_ocid)
+        if prefix_issue is not None:
+            self.report.add(prefix_issue, **example)
+            if prefix_issue.severity == validation.ERROR:
+                self.import_.releases_rejected += 1
+                return
+        if ocid != raw_ocid:
+            data = {**data, "ocid": ocid}
+        issues = validation.release_issues(data, now=self.now)
+        example = {"ocid": ocid, "id": str(release_id)}
+        for issue in issues:
+            self.report.add(issue, **example)
+        severities = {issue.severity for issue in issues}
+        if prefix_issue is not None:
+            severities.add(prefix_issue.severity)
+            issues.insert(0, prefix_issue)
+        validity = (
+            Release.Validity.ERRORS
+            if validation.ERROR in severities
+            else Release.Validity.WARNINGS
+            if validation.WARNING in severities
+            else Release.Validity.VALID
+        )
+        tags = data.get("tag") if isinstance(data.get("tag"), list) else []
+        release = Release(
+            publisher=self.publisher,
+            source_import=self.import_,
+            ocid=ocid,
+            release_id=str(release_id),
+            date=validation._date(data.get("date")),
+            tags=tags,
+            data=data,
+            sha256=canonical_sha256(data),
+            validity=validity,
+            issues=[issue.as_dict() for issue in issues[:ISSUES_PER_RELEASE]],
+        )
+        self.batch.append(Prepared(release, (ocid, str(release_id)), bool(validity == "errors")))
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+
+    # --- one batch -------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        batch, self.batch = self.batch, []
+        with transaction.atomic():
+            ocids = {p.key[0] for p in batch}
+            known = {
+                (ocid, release_id): sha
+                for ocid, release_id, sha in Release.objects.filter(ocid__in=ocids).values_list(
+                    "ocid", "release_id", "sha256"
+                )
+            }
+            new = []
+            for prepared in batch:
+                stored_sha = known.get(prepared.key)
+                if stored_sha is None:
+                    known[prepared.key] = prepared.release.sha256
+                    new.append(prepared.release)
+                    self.import_.releases_invalid += prepared.has_errors
+                elif stored_sha == prepared.release.sha256:
+                    self.import_.releases_duplicate += 1
+                else:
+                    self.import_.releases_conflicting += 1
+                    self.report.add(
+                        validation.Issue(
+                            "conflicting_release",
+                            validation.ERROR,
+                            "id",
+                            "ya hay una entrega con el mismo ocid e id y otro contenido; "
+                            "se conserva la primera",
+                        ),
+                        ocid=prepared.key[0],
+                        id=prepared.key[1],
+                    )
+            Release.objects.bulk_create(new)
+            self.import_.releases_stored += len(new)
+            for ocid in sorted({release.ocid for release in new}):
+                record = compiling.compile_record(ocid, publisher=self.publisher)
+                self.import_.records_compiled += 1
+                for issue in record.issues:
+                    self.report.add(validation.Issue(**issue), ocid=ocid)
+            if self.reader is not None:
+                self.import_.bytes_read = self.reader.count
+            self.import_.save(update_fields=[*COUNTERS, "bytes_read"])
+
+    def finish(self) -> None:
+        ValidationIssue.objects.filter(source_import=self.import_).delete()
+        ValidationIssue.objects.bulk_create(
+            ValidationIssue(
+                source_import=self.import_,
+                type=group.type,
+                severity=group.severity,
+                path=group.path[:500],
+                message=group.message,
+                count=group.count,
+                examples=group.examples,
+            )
+            for group in self.report.groups.values()
+        )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "issues": self.report.summary(),
+            "linked_releases_not_fetched": self.linked,
+            "upgraded_from_1_0": self.upgraded,
+            "issue_groups_dropped": self.report.dropped,
+        }
+
+
+COUNTERS = (
+    "releases_seen",
+    "releases_stored",
+    "releases_duplicate",
+    "releases_conflicting",
+    "releases_invalid",
+    "releases_rejected",
+    "records_compiled",
+)
+
+
+def load(import_: Import, path: str) -> Import:
+    """Run the import of the file at `path`; the import ends done or failed, never half-way."""
+    import_.status = Import.Status.RUNNING
+    import_.started_at = timezone.now()
+    import_.finished_at = None
+    import_.error = ""
+    import_.bytes_read = 0
+    for name in COUNTERS:
+        setattr(import_, name, 0)
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        import_.bytes_total = fh.tell()
+    import_.sha256 = import_.sha256 or file_sha256(path)
+    import_.save()
+    loader = Loader(import_)
+    try:
+        source = reading.sniff(path)
+        import_.format = source.format
+        with open(path, "rb") as raw:
+            loader.reader = reading.CountingReader(raw)
+            for item in reading.iterate(loader.reader, source):
+                loader.take(item)
+            loader.flush()
+    except reading.ReadError as exc:
+        import_.status = Import.Status.FAILED
+        import_.error = str(exc)
+    else:
+        import_.status = Import.Status.DONE
+        import_.bytes_read = import_.bytes_total
+    import_.finished_at = timezone.now()
+    import_.report = {"format": import_.format, **loader.summary()}
+    loader.finish()
+    import_.save()
+    return import_
+
+
+def elapsed(import_: Import) -> dt.timedelta | None:
+    if import_.started_at and import_.finished_at:
+        return import_.finished_at - import_.started_at
+    return None

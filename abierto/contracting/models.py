@@ -1,0 +1,220 @@
+"""Open contracting (OCDS 1.1): publishers, imports, immutable releases, compiled records."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from abierto.core.models import Organization
+
+
+class Publisher(models.Model):
+    """Who publishes OCDS data, with the ocid prefix OCP assigned to them."""
+
+    name = models.CharField(_("nombre"), max_length=255)
+    ocid_prefix = models.CharField(
+        _("prefijo de ocid"),
+        max_length=40,
+        unique=True,
+        help_text=_("Por ejemplo ocds-xs1qbl, asignado por Open Contracting Partnership."),
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ocds_publishers",
+        verbose_name=_("institución"),
+    )
+    # The only URL the platform ever fetches; URLs found inside the data never are.
+    endpoint_url = models.URLField(_("URL de publicación"), blank=True, max_length=500)
+    license = models.URLField(_("licencia"), blank=True, max_length=500)
+    publication_policy = models.URLField(_("política de publicación"), blank=True, max_length=500)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("publicador OCDS")
+        verbose_name_plural = _("publicadores OCDS")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ocid_prefix})"
+
+
+def import_upload_to(instance: Import, filename: str) -> str:
+    return f"contracting/imports/{filename}"
+
+
+class Import(models.Model):
+    """One load of a file (upload, URL or schedule) with its progress and a small report."""
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", _("archivo subido")
+        URL = "url", _("URL del publicador")
+        SCHEDULE = "schedule", _("programada")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("en cola")
+        RUNNING = "running", _("en proceso")
+        DONE = "done", _("terminada")
+        FAILED = "failed", _("fallida")
+
+    publisher = models.ForeignKey(
+        Publisher, on_delete=models.PROTECT, related_name="imports", verbose_name=_("publicador")
+    )
+    source = models.CharField(_("origen"), max_length=10, choices=Source.choices)
+    file = models.FileField(_("archivo"), upload_to=import_upload_to, blank=True, max_length=255)
+    url = models.URLField(_("URL"), blank=True, max_length=500)
+    sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    format = models.CharField(_("formato"), max_length=40, blank=True)
+    bytes_total = models.PositiveBigIntegerField(_("bytes totales"), default=0)
+    bytes_read = models.PositiveBigIntegerField(_("bytes leídos"), default=0)
+    releases_seen = models.PositiveIntegerField(_("entregas leídas"), default=0)
+    releases_stored = models.PositiveIntegerField(_("entregas guardadas"), default=0)
+    releases_duplicate = models.PositiveIntegerField(_("entregas duplicadas"), default=0)
+    releases_conflicting = models.PositiveIntegerField(_("entregas en conflicto"), default=0)
+    releases_invalid = models.PositiveIntegerField(_("entregas con errores"), default=0)
+    releases_rejected = models.PositiveIntegerField(_("entregas rechazadas"), default=0)
+    records_compiled = models.PositiveIntegerField(_("registros compilados"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    report = models.JSONField(_("informe"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    started_at = models.DateTimeField(_("inicio"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("importación OCDS")
+        verbose_name_plural = _("importaciones OCDS")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.publisher.ocid_prefix} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.bytes_total:
+            return 0
+        return min(100, int(100 * self.bytes_read / self.bytes_total))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ReleaseQuerySet(models.QuerySet):
+    def for_ocid(self, ocid: str) -> ReleaseQuerySet:
+        return self.filter(ocid=ocid).order_by("date", "id")
+
+
+class Release(models.Model):
+    """One OCDS release exactly as imported (after 1.0→1.1 upgrade and ocid prefix fix).
+
+    Immutable: a release is never updated, only superseded by a later release of its ocid.
+    """
+
+    class Validity(models.TextChoices):
+        VALID = "valid", _("válida")
+        WARNINGS = "warnings", _("con advertencias")
+        ERRORS = "errors", _("con errores")
+
+    publisher = models.ForeignKey(
+        Publisher, on_delete=models.PROTECT, related_name="releases", verbose_name=_("publicador")
+    )
+    source_import = models.ForeignKey(
+        Import,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="releases",
+        verbose_name=_("importación"),
+    )
+    ocid = models.CharField(max_length=255, db_index=True)
+    release_id = models.CharField(_("id de entrega"), max_length=255)
+    date = models.DateTimeField(_("fecha"), null=True, blank=True, db_index=True)
+    tags = models.JSONField(_("etiquetas"), default=list)
+    data = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    validity = models.CharField(
+        _("validez"), max_length=10, choices=Validity.choices, default=Validity.VALID
+    )
+    # A few examples of this release's own issues; the import keeps the grouped counts.
+    issues = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("entrega OCDS")
+        verbose_name_plural = _("entregas OCDS")
+        constraints = [
+            models.UniqueConstraint(fields=["ocid", "release_id"], name="release_unique_ocid_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ocid} / {self.release_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("OCDS releases are immutable")
+        super().save(*args, **kwargs)
+
+
+class Record(models.Model):
+    """All releases of one contracting process (ocid), compiled with the OCDS merge rules."""
+
+    ocid = models.CharField(max_length=255, unique=True)
+    publisher = models.ForeignKey(
+        Publisher, on_delete=models.PROTECT, related_name="records", verbose_name=_("publicador")
+    )
+    compiled_release = models.JSONField(default=dict)
+    release_count = models.PositiveIntegerField(default=0)
+    compile_error = models.TextField(blank=True)
+    issues = models.JSONField(default=list, blank=True)
+    # Denormalised from the compiled release, for search pages of later slices.
+    buyer_name = models.CharField(_("comprador"), max_length=500, blank=True)
+    title = models.TextField(_("título"), blank=True)
+    procurement_method = models.CharField(_("método"), max_length=40, blank=True)
+    amount = models.DecimalField(_("monto"), max_digits=20, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("moneda"), max_length=3, blank=True)
+    year = models.PositiveSmallIntegerField(_("año"), null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(_("actualizado"), db_index=True)
+
+    class Meta:
+        ordering = ["updated_at", "ocid"]
+        verbose_name = _("registro OCDS")
+        verbose_name_plural = _("registros OCDS")
+
+    def __str__(self) -> str:
+        return self.ocid
+
+
+class ValidationIssue(models.Model):
+    """Issues of one import grouped by type and path, with a count and a few examples."""
+
+    class Severity(models.TextChoices):
+        ERROR = "error", _("error")
+        WARNING = "warning", _("advertencia")
+        INFO = "info", _("aviso")
+
+    source_import = models.ForeignKey(
+        Import, on_delete=models.CASCADE, related_name="issues", verbose_name=_("importación")
+    )
+    type = models.CharField(_("tipo"), max_length=60)
+    severity = models.CharField(_("gravedad"), max_length=10, choices=Severity.choices)
+    path = models.CharField(_("ruta"), max_length=500, blank=True)
+    message = models.TextField(_("mensaje"))
+    count = models.PositiveIntegerField(_("número"), default=0)
+    examples = models.JSONField(_("ejemplos"), default=list)
+
+    class Meta:
+        ordering = ["severity", "-count", "type", "path"]
+        verbose_name = _("problema de validación")
+        verbose_name_plural = _("problemas de validación")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.path} ×{self.count}"

@@ -1,0 +1,148 @@
+"""Writes of open contracting data: publishers and imports, each with its audit entry.
+
+Releases and records are written by the import itself (importing.py): one audit entry when an
+import is started and one when it ends, never one per release, which would flood the log.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from abierto.contracting import fetching, importing
+from abierto.contracting.models import Import, Publisher
+from abierto.core import audit
+from abierto.core.models import User
+
+PUBLISHER_FIELDS = (
+    "name",
+    "ocid_prefix",
+    "organization",
+    "endpoint_url",
+    "license",
+    "publication_policy",
+)
+
+
+@transaction.atomic
+def publisher_save(
+    *, actor: User | None, publisher: Publisher | None = None, **values: Any
+) -> Publisher:
+    """Create a publisher, or change the given fields of one."""
+    unknown = set(values) - set(PUBLISHER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown publisher fields: {sorted(unknown)}")
+    before = audit.snapshot(publisher) if publisher is not None else None
+    publisher = publisher or Publisher()
+    for name, value in values.items():
+        setattr(publisher, name, value)
+    publisher.ocid_prefix = publisher.ocid_prefix.strip()
+    publisher.full_clean()
+    after = audit.snapshot(publisher) if before is not None else None
+    if before is not None and before == after:
+        return publisher
+    publisher.save()
+    audit.record(
+        actor=actor,
+        verb="publisher_save",
+        obj=publisher,
+        before=before,
+        after=audit.snapshot(publisher),
+    )
+    return publisher
+
+
+@transaction.atomic
+def import_create(
+    *,
+    actor: User | None,
+    publisher: Publisher,
+    source: str,
+    file: UploadedFile | None = None,
+) -> Import:
+    """Record an import to be run: an uploaded file, or the publisher's own endpoint."""
+    import_ = Import(publisher=publisher, source=source)
+    if source == Import.Source.UPLOAD:
+        if file is None:
+            raise ValidationError({"file": "Falta el archivo."})
+        import_.file = file
+    else:
+        if not publisher.endpoint_url:
+            raise ValidationError(
+                {"publisher": "El publicador no tiene una URL de publicación configurada."}
+            )
+        # Only the URL an administrator configured is ever fetched.
+        import_.url = publisher.endpoint_url
+    import_.save()
+    audit.record(
+        actor=actor,
+        verb="import_create",
+        obj=import_,
+        before=None,
+        after=audit.snapshot(import_),
+    )
+    return import_
+
+
+def import_start(
+    *,
+    actor: User | None,
+    publisher: Publisher,
+    source: str,
+    file: UploadedFile | None = None,
+) -> Import:
+    """Record an import and queue it for the background worker."""
+    from abierto.contracting.tasks import run_import
+
+    import_ = import_create(actor=actor, publisher=publisher, source=source, file=file)
+    run_import.enqueue(import_.pk)
+    return import_
+
+
+def import_run(*, import_id: int) -> Import:
+    """Run a recorded import now (the background task calls this)."""
+    import_ = Import.objects.select_related("publisher").get(pk=import_id)
+    before = audit.snapshot(import_)
+    if import_.url:
+        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
+            tmp = out.name
+            try:
+                fetching.download(import_.url, out)
+            except fetching.FetchError as exc:
+                import_.status = Import.Status.FAILED
+                import_.error = str(exc)
+        try:
+            if import_.status != Import.Status.FAILED:
+                importing.load(import_, tmp)
+            else:
+                import_.save()
+        finally:
+            os.unlink(tmp)
+    else:
+        importing.load(import_, import_.file.path)
+    audit.record(
+        actor=None,
+        verb="import_run",
+        obj=import_,
+        before=before,
+        after=audit.snapshot(import_),
+    )
+    return import_
+
+
+def import_file(*, actor: User | None, publisher: Publisher, path: str) -> Import:
+    """Import a file from the server's disk now (management command, demo)."""
+    with open(path, "rb") as fh:
+        name = os.path.basename(path)
+        import_ = import_create(
+            actor=actor,
+            publisher=publisher,
+            source=Import.Source.UPLOAD,
+            file=UploadedFile(fh, name=name),
+        )
+    return import_run(import_id=import_.pk)

@@ -1,0 +1,215 @@
+"""REST serializers of co-creation and events. Citizens appear by public name only."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from abierto.core.serializers import DocumentSerializer, PublicPersonSerializer
+from abierto.participation.models import (
+    Comment,
+    Event,
+    Lab,
+    Problem,
+    Proposal,
+    Site,
+    Solution,
+    Topic,
+    Workshop,
+)
+
+SLUG = {"slug_field": "slug", "read_only": True}
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "slug", "name"]
+
+
+class LabSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:lab-detail")
+    exercise = serializers.SlugRelatedField(**SLUG)
+    organizer = serializers.SlugRelatedField(**SLUG)
+    approved_at = serializers.StringRelatedField()
+    sites = serializers.SlugRelatedField(many=True, **SLUG)
+
+    class Meta:
+        model = Lab
+        fields = [
+            "id",
+            "url",
+            "exercise",
+            "slug",
+            "name",
+            "acronym",
+            "description",
+            "organizer",
+            "approved_at",
+            "funding",
+            "started_on",
+            "started_on_precision",
+            "ended_on",
+            "ended_on_precision",
+            "sites",
+            "source",
+        ]
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:site-detail")
+    lab = serializers.SlugRelatedField(**SLUG)
+    municipality = serializers.SlugRelatedField(**SLUG)
+    topics = TopicSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Site
+        fields = [
+            "id",
+            "url",
+            "lab",
+            "slug",
+            "municipality",
+            "position",
+            "visited_on",
+            "visited_on_precision",
+            "workshops_reported",
+            "topics",
+            "main_concern",
+            "summary",
+            "source",
+        ]
+
+
+class WorkshopSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:workshop-detail")
+    site = serializers.PrimaryKeyRelatedField(read_only=True)
+    topics = TopicSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Workshop
+        fields = [
+            "id",
+            "url",
+            "site",
+            "title",
+            "held_on",
+            "held_on_precision",
+            "place",
+            "participants",
+            "topics",
+            "source",
+        ]
+
+
+class ProblemSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:problem-detail")
+    site = serializers.PrimaryKeyRelatedField(read_only=True)
+    topic = TopicSerializer(read_only=True)
+
+    class Meta:
+        model = Problem
+        fields = ["id", "url", "site", "workshop", "topic", "description", "source"]
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:proposal-detail")
+    exercise = serializers.SlugRelatedField(**SLUG)
+    site = serializers.PrimaryKeyRelatedField(read_only=True)
+    topic = TopicSerializer(read_only=True)
+    author = PublicPersonSerializer(read_only=True, allow_null=True)
+    support_count = serializers.IntegerField(read_only=True)
+    comment_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "url",
+            "exercise",
+            "origin",
+            "site",
+            "workshop",
+            "label",
+            "title",
+            "description",
+            "problem",
+            "topic",
+            "author",
+            "status",
+            "status_reason",
+            "commitment",
+            "support_count",
+            "comment_count",
+            "source",
+            "created_at",
+        ]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:comment-detail")
+    author = PublicPersonSerializer(read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "url", "proposal", "author", "body", "created_at"]
+
+
+class SolutionSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:solution-detail")
+    lab = serializers.SlugRelatedField(**SLUG)
+    municipality = serializers.SlugRelatedField(**SLUG)
+    link = serializers.URLField(source="url", read_only=True, help_text="Repository or link.")
+
+    class Meta:
+        model = Solution
+        fields = [
+            "id",
+            "url",
+            "lab",
+            "title",
+            "team",
+            "description",
+            "link",
+            "municipality",
+            "delivery_status",
+            "delivered_on",
+            "source",
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:event-detail")
+    exercise = serializers.SlugRelatedField(**SLUG)
+    organizer = serializers.SlugRelatedField(**SLUG)
+    lab = serializers.SlugRelatedField(**SLUG)
+    plan = serializers.SlugRelatedField(**SLUG)
+    part_of = serializers.SlugRelatedField(**SLUG)
+    commitment = serializers.PrimaryKeyRelatedField(read_only=True)
+    documents = DocumentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "url",
+            "exercise",
+            "kind",
+            "title",
+            "slug",
+            "held_on",
+            "held_on_precision",
+            "place",
+            "organizer",
+            "organizer_name",
+            "speakers",
+            "participants",
+            "participants_at_least",
+            "visitors",
+            "description",
+            "part_of",
+            "plan",
+            "lab",
+            "commitment",
+            "documents",
+            "source",
+        ]

@@ -1,0 +1,111 @@
+"""axe-core on every public page, in Chromium: no serious or critical violation.
+
+axe-core comes from npm (package.json, node_modules/axe-core/axe.min.js) and is injected through
+WebDriver, which the pages' Content Security Policy does not block. A failure prints each
+violation's rule id, help text and the CSS targets of the offending nodes (docs/testing.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from abierto.core.factories import UserFactory
+from abierto.plans.factories import CommitteeMemberFactory, MilestoneFactory, ProgressUpdateFactory
+from abierto.plans.models import Committee
+from abierto.secretariat.models import Session
+
+from .conftest import format_violations
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PLAN = "/jalisco/planes/2016-2018/"
+COMMITMENT = PLAN + "compromisos/lomas-de-polanco/"
+
+
+def _session_url() -> str:
+    session = Session.objects.filter(secretariat__exercise__slug="jalisco").order_by("pk").first()
+    return f"/jalisco/stl/sesiones/{session.pk}/"
+
+
+PUBLIC_PAGES = {
+    "home": "/",
+    "exercise-home": "/jalisco/",
+    "stl": "/jalisco/stl/",
+    "sessions": "/jalisco/stl/sesiones/",
+    "session": _session_url,
+    "agreements": "/jalisco/stl/acuerdos/",
+    "plan-list": "/jalisco/planes/",
+    "dashboard": PLAN,
+    "dashboard-filtered": PLAN + "?theme=seguridad-publica&completion=&pillar=",
+    "commitment": COMMITMENT,
+    "login": "/cuentas/login/",
+    "api-docs": "/api/docs/",
+}
+
+
+def assert_accessible(browser) -> None:
+    violations = browser.axe_violations()
+    assert not violations, format_violations(browser.driver.current_url, violations)
+
+
+SWAGGER_UI = (
+    "Swagger UI (drf-spectacular-sidecar's swagger-ui-dist) fails axe: color-contrast on its "
+    "HTTP-method badges, «Authorize» and the schema URL, and nested-interactive (a copy button "
+    "inside each operation's summary button). Vendor markup: see the report to the lead."
+)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=SWAGGER_UI))
+        if name == "api-docs"
+        else name
+        for name in PUBLIC_PAGES
+    ],
+)
+def test_public_page_has_no_serious_violations(browser, demo, page):
+    path = PUBLIC_PAGES[page]
+    path = path() if callable(path) else path
+    browser.visit(path, page)
+    if page == "api-docs":
+        # Swagger UI renders with JavaScript: audit it once it has drawn the operations.
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(browser.driver, 30).until(
+            lambda d: d.find_elements("css selector", ".opblock")
+        )
+    assert_accessible(browser)
+
+
+@pytest.fixture
+def workflow(demo):
+    milestone = MilestoneFactory(commitment=demo, position=1, description="Mesas vecinales")
+    implementer = UserFactory(organization=demo.lead_implementers.get())
+    committee, _ = Committee.objects.get_or_create(commitment=demo)
+    member = CommitteeMemberFactory(committee=committee).user
+    update = ProgressUpdateFactory(milestone=milestone, reported_by=implementer, percent=30)
+    return implementer, member, update
+
+
+def test_report_form_has_no_serious_violations(browser, workflow):
+    implementer, _, _ = workflow
+    browser.sign_in(implementer)
+    browser.visit(COMMITMENT + "reportar/", "report-form")
+    assert_accessible(browser)
+    # The form with its error summary, as after a submission missing required fields.
+    browser.submit("Enviar reporte")
+    browser.screenshot("report-form-errors")
+    assert browser.driver.find_elements("css selector", ".error-summary, .errorlist")
+    assert_accessible(browser)
+    browser.visit("/mi-trabajo/", "my-work-implementer")
+    assert_accessible(browser)
+
+
+def test_verify_form_and_my_work_have_no_serious_violations(browser, workflow):
+    _, member, update = workflow
+    browser.sign_in(member)
+    browser.visit("/mi-trabajo/", "my-work-committee")
+    assert_accessible(browser)
+    browser.visit(f"/avances/{update.pk}/validar/", "verify-form")
+    assert_accessible(browser)
