@@ -18,6 +18,7 @@ from rest_framework import exceptions, viewsets
 from rest_framework.settings import api_settings
 
 from abierto.core import serializers
+from abierto.core.filters import IdFilter
 from abierto.core.models import Document, Exercise, Jurisdiction, Organization, ReportedFigure
 
 
@@ -146,7 +147,7 @@ class DocumentFilter(filters.FilterSet):
         method="filter_type",
         help_text="What the document is attached to, as app_label.model (plans.commitment).",
     )
-    object_id = filters.NumberFilter(help_text="Id of the object it is attached to.")
+    object_id = IdFilter(help_text="Id of the object it is attached to.")
     since = filters.DateFilter(field_name="published_on", lookup_expr="gte")
 
     class Meta:

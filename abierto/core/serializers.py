@@ -20,7 +20,7 @@ class JurisdictionSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:jurisdiction-detail", lookup_field="slug"
     )
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Jurisdiction
@@ -31,7 +31,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:organization-detail", lookup_field="slug"
     )
-    jurisdiction = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    jurisdiction = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Organization

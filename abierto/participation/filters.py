@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
+from abierto.core.filters import IdFilter
 from abierto.participation.models import Event, Proposal
 
 
@@ -26,7 +27,7 @@ class ProposalFilter(filters.FilterSet):
 
 class EventFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(label=_("Tipo"), choices=Event.Kind.choices)
-    year = filters.NumberFilter(label=_("Año"), field_name="held_on", lookup_expr="year")
+    year = IdFilter(label=_("Año"), field_name="held_on", lookup_expr="year")
     lab = filters.CharFilter(field_name="lab__slug", help_text="Slug of the lab.")
     exercise = filters.CharFilter(field_name="exercise__slug", help_text="Slug of the exercise.")
 

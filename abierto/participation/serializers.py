@@ -18,6 +18,7 @@ from abierto.participation.models import (
 )
 
 SLUG = {"slug_field": "slug", "read_only": True}
+OPTIONAL_SLUG = {**SLUG, "allow_null": True}
 
 
 class TopicSerializer(serializers.ModelSerializer):
@@ -180,11 +181,11 @@ class SolutionSerializer(serializers.ModelSerializer):
 class EventSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:event-detail")
     exercise = serializers.SlugRelatedField(**SLUG)
-    organizer = serializers.SlugRelatedField(**SLUG)
-    lab = serializers.SlugRelatedField(**SLUG)
-    plan = serializers.SlugRelatedField(**SLUG)
-    part_of = serializers.SlugRelatedField(**SLUG)
-    commitment = serializers.PrimaryKeyRelatedField(read_only=True)
+    organizer = serializers.SlugRelatedField(**OPTIONAL_SLUG)
+    lab = serializers.SlugRelatedField(**OPTIONAL_SLUG)
+    plan = serializers.SlugRelatedField(**OPTIONAL_SLUG)
+    part_of = serializers.SlugRelatedField(**OPTIONAL_SLUG)
+    commitment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     documents = DocumentSerializer(many=True, read_only=True)
 
     class Meta:

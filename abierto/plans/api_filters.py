@@ -1,6 +1,6 @@
 """Filters of the plans API (django-filter), in the domain's words.
 
-Related objects are named by id (NumberFilter) or slug, never by a choice list: the
+Related objects are named by id (IdFilter) or slug, never by a choice list: the
 browsable API would otherwise render every milestone or update as an <option>.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
+from abierto.core.filters import IdFilter, YearFilter
 from abierto.plans.models import (
     ActionPlan,
     Commitment,
@@ -29,7 +30,7 @@ class ActionPlanFilter(filters.FilterSet):
 
 
 class CommitmentFilter(filters.FilterSet):
-    plan = filters.NumberFilter(field_name="plan", help_text="Id of the plan.")
+    plan = IdFilter(field_name="plan", help_text="Id of the plan.")
     exercise = filters.CharFilter(field_name="plan__exercise__slug")
     theme = filters.CharFilter(field_name="theme__slug", help_text="Slug of the theme.")
     pillar = filters.CharFilter(field_name="pillars__code", help_text="Code of the pillar.")
@@ -65,8 +66,8 @@ class CommitmentFilter(filters.FilterSet):
 
 
 class MilestoneFilter(filters.FilterSet):
-    commitment = filters.NumberFilter(field_name="commitment")
-    plan = filters.NumberFilter(field_name="commitment__plan")
+    commitment = IdFilter(field_name="commitment")
+    plan = IdFilter(field_name="commitment__plan")
 
     class Meta:
         model = Milestone
@@ -74,10 +75,10 @@ class MilestoneFilter(filters.FilterSet):
 
 
 class ProgressUpdateFilter(filters.FilterSet):
-    milestone = filters.NumberFilter(field_name="milestone")
-    commitment = filters.NumberFilter(field_name="milestone__commitment")
-    plan = filters.NumberFilter(field_name="milestone__commitment__plan")
-    reporter = filters.NumberFilter(field_name="reported_by", help_text="Id of the reporter.")
+    milestone = IdFilter(field_name="milestone")
+    commitment = IdFilter(field_name="milestone__commitment")
+    plan = IdFilter(field_name="milestone__commitment__plan")
+    reporter = IdFilter(field_name="reported_by", help_text="Id of the reporter.")
     since = filters.DateFilter(
         field_name="reported_at", lookup_expr="date__gte", help_text="Reported on or after."
     )
@@ -94,10 +95,10 @@ class ProgressUpdateFilter(filters.FilterSet):
 
 
 class VerificationFilter(filters.FilterSet):
-    update = filters.NumberFilter(field_name="update", help_text="Id of the progress update.")
-    commitment = filters.NumberFilter(field_name="update__milestone__commitment")
-    milestone = filters.NumberFilter(field_name="update__milestone")
-    verifier = filters.NumberFilter(field_name="verifier", help_text="Id of the verifier.")
+    update = IdFilter(field_name="update", help_text="Id of the progress update.")
+    commitment = IdFilter(field_name="update__milestone__commitment")
+    milestone = IdFilter(field_name="update__milestone")
+    verifier = IdFilter(field_name="verifier", help_text="Id of the verifier.")
 
     class Meta:
         model = Verification
@@ -105,8 +106,8 @@ class VerificationFilter(filters.FilterSet):
 
 
 class CommitteeFilter(filters.FilterSet):
-    commitment = filters.NumberFilter(field_name="commitment")
-    plan = filters.NumberFilter(field_name="commitment__plan")
+    commitment = IdFilter(field_name="commitment")
+    plan = IdFilter(field_name="commitment__plan")
 
     class Meta:
         model = Committee
@@ -114,9 +115,9 @@ class CommitteeFilter(filters.FilterSet):
 
 
 class MeetingFilter(filters.FilterSet):
-    committee = filters.NumberFilter(field_name="committee")
+    committee = IdFilter(field_name="committee")
     exercise = filters.CharFilter(field_name="exercise__slug")
-    year = filters.NumberFilter(field_name="held_on", lookup_expr="year")
+    year = YearFilter(field_name="held_on", lookup_expr="year")
     since = filters.DateFilter(field_name="held_on", lookup_expr="gte")
 
     class Meta:

@@ -290,7 +290,7 @@ class VerificationInputSerializer(serializers.Serializer):
 
 class CommitteeMemberSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
-    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = CommitteeMember

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django_filters import rest_framework as filters
 from rest_framework import viewsets
 
+from abierto.core.filters import IdFilter, YearFilter
 from abierto.core.models import Document
 from abierto.secretariat import serializers
 from abierto.secretariat.models import Agreement, Liaison, Membership, Seat, Secretariat, Session
@@ -41,7 +42,7 @@ class SecretariatViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class SeatFilter(filters.FilterSet):
-    secretariat = filters.NumberFilter(field_name="secretariat")
+    secretariat = IdFilter(field_name="secretariat")
 
     class Meta:
         model = Seat
@@ -59,9 +60,9 @@ class SeatViewSet(viewsets.ReadOnlyModelViewSet):
 
 class MembershipFilter(filters.FilterSet):
     current = filters.BooleanFilter(method="filter_current", help_text="Only current (or ended).")
-    seat = filters.NumberFilter(field_name="seat")
+    seat = IdFilter(field_name="seat")
     sector = filters.CharFilter(field_name="seat__sector")
-    secretariat = filters.NumberFilter(field_name="seat__secretariat")
+    secretariat = IdFilter(field_name="seat__secretariat")
     organization = filters.CharFilter(field_name="organization__slug")
 
     class Meta:
@@ -85,7 +86,7 @@ class MembershipViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class LiaisonFilter(filters.FilterSet):
-    secretariat = filters.NumberFilter(field_name="secretariat")
+    secretariat = IdFilter(field_name="secretariat")
     organization = filters.CharFilter(field_name="organization__slug")
 
     class Meta:
@@ -103,8 +104,8 @@ class LiaisonViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class SessionFilter(filters.FilterSet):
-    secretariat = filters.NumberFilter(field_name="secretariat")
-    year = filters.NumberFilter(field_name="held_on", lookup_expr="year")
+    secretariat = IdFilter(field_name="secretariat")
+    year = YearFilter(field_name="held_on", lookup_expr="year")
 
     class Meta:
         model = Session
@@ -124,8 +125,8 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AgreementFilter(filters.FilterSet):
-    session = filters.NumberFilter(field_name="session")
-    secretariat = filters.NumberFilter(field_name="session__secretariat")
+    session = IdFilter(field_name="session")
+    secretariat = IdFilter(field_name="session__secretariat")
     open = filters.BooleanFilter(method="filter_open", help_text="Not yet done or cancelled.")
 
     class Meta:

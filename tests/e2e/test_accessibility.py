@@ -48,22 +48,7 @@ def assert_accessible(browser) -> None:
     assert not violations, format_violations(browser.driver.current_url, violations)
 
 
-SWAGGER_UI = (
-    "Swagger UI (drf-spectacular-sidecar's swagger-ui-dist) fails axe: color-contrast on its "
-    "HTTP-method badges, «Authorize» and the schema URL, and nested-interactive (a copy button "
-    "inside each operation's summary button). Vendor markup: see the report to the lead."
-)
-
-
-@pytest.mark.parametrize(
-    "page",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=SWAGGER_UI))
-        if name == "api-docs"
-        else name
-        for name in PUBLIC_PAGES
-    ],
-)
+@pytest.mark.parametrize("page", list(PUBLIC_PAGES))
 def test_public_page_has_no_serious_violations(browser, demo, page):
     path = PUBLIC_PAGES[page]
     path = path() if callable(path) else path
