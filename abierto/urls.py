@@ -13,6 +13,7 @@ urlpatterns = [
     path("contrataciones/", include("abierto.contracting.urls")),
     path("nacional/", include("abierto.reports.urls")),
     path("", include("abierto.core.urls")),
+    path("", include("abierto.reports.home_urls")),
     path("<slug:exercise>/stl/", include("abierto.secretariat.urls")),
     path("<slug:exercise>/planes/", include("abierto.plans.urls")),
     path("<slug:exercise>/participacion/", include("abierto.participation.urls")),

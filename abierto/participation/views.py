@@ -496,7 +496,7 @@ def _client_address(request: HttpRequest) -> str:
 def signup(request: HttpRequest) -> HttpResponse:
     """A citizen opens an account (at most SIGNUP_LIMIT per address and hour)."""
     if request.user.is_authenticated:
-        return redirect("core:home")
+        return redirect("home:index")
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
         key = f"signup:{_client_address(request)}"
@@ -527,6 +527,6 @@ def signup(request: HttpRequest) -> HttpResponse:
                 if not url_has_allowed_host_and_scheme(
                     target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
                 ):
-                    return redirect("core:home")
+                    return redirect("home:index")
                 return HttpResponseRedirect(target)
     return render(request, "participation/signup.html", {"form": form})

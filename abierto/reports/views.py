@@ -15,7 +15,7 @@ from abierto.reports.national import StateRow, national_overview, stage_label
 
 def exercise_url(row: StateRow) -> str:
     """The exercise home of a state, or "" when it has no exercise on this platform."""
-    return reverse("core:exercise", kwargs={"exercise": row.exercise.slug}) if row.exercise else ""
+    return reverse("home:exercise", kwargs={"exercise": row.exercise.slug}) if row.exercise else ""
 
 
 STATE_COLUMNS = [
