@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "abierto.plans",
     "abierto.participation",
     "abierto.contracting",
+    "abierto.catalog",
     "abierto.reports",
 ]
 
@@ -202,6 +203,9 @@ DOCUMENT_ALLOWED_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "mp4": "video/mp4",
 }
+
+# The open data catalog: resource files stream to storage in chunks, never whole in memory.
+CATALOG_MAX_UPLOAD_BYTES = envint("CATALOG_MAX_UPLOAD_BYTES", 2 * 1024**3)
 
 CACHES = {
     "default": (

@@ -1,0 +1,15 @@
+"""Keeps the platform's own datasets current: a change to their data bumps their dates."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from abierto.catalog import feeds
+from abierto.core.models import AuditEntry
+
+
+@receiver(post_save, sender=AuditEntry, dispatch_uid="catalog_platform_feeds")
+def touch_platform_datasets(sender, instance: AuditEntry, created: bool, **kwargs) -> None:
+    if created:
+        feeds.touch(instance)
