@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import xstatic.pkg.leaflet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +54,9 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Gobierno Abierto Jalisco")
+# The institutional mailbox of the platform's own datasets (DCAT contact point); without it
+# they give datos@<host of SITE_URL>. Set both in production.
+CATALOG_CONTACT_EMAIL = os.environ.get("CATALOG_CONTACT_EMAIL", "")
 # The exercise whose home is the site's home page (a state instance has just one).
 DEFAULT_EXERCISE = os.environ.get("DEFAULT_EXERCISE", "jalisco")
 
@@ -169,7 +173,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # Leaflet from PyPI (xstatic-leaflet) for the catalog's map previews: no CDN.
+    ("leaflet", xstatic.pkg.leaflet.BASE_DIR),
+]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))

@@ -8,7 +8,12 @@ urlpatterns = [
     path("cuentas/", include("abierto.participation.account_urls")),
     path("cuentas/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # CKAN clients call /api/action/… and /api/3/action/…: matched before the REST API.
+    path("api/", include("abierto.catalog.ckan_urls")),
     path("api/", include("abierto.api_urls")),
+    path("datos/cosechas/", include("abierto.catalog.harvest_urls")),
+    path("datos/", include("abierto.catalog.urls")),
+    path("", include("abierto.catalog.federation_urls")),
     path("", include("abierto.plans.reporting_urls")),
     path("contrataciones/", include("abierto.contracting.urls")),
     path("nacional/", include("abierto.reports.urls")),

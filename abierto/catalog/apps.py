@@ -7,4 +7,5 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Datos abiertos")
 
     def ready(self) -> None:
-        from abierto.catalog import signals  # noqa: F401  (connects the platform feeds)
+        # Connect the receivers: the platform feeds (signals) and the search index (search).
+        from abierto.catalog import search, signals  # noqa: F401

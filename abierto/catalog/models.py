@@ -284,7 +284,12 @@ class Dataset(models.Model):
                 name="one_dataset_per_harvested_guid",
             ),
         ]
-        indexes = [models.Index(fields=["publisher", "state"])]
+        indexes = [
+            models.Index(fields=["publisher", "state"]),
+            # Covers "public datasets per publisher": organization_list counts and the
+            # organization facet read the index alone (search.py, ckan.py).
+            models.Index(fields=["publisher", "state", "private"], name="catalog_ds_visible_pub"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -344,6 +349,8 @@ class Resource(models.Model):
                 name="resource_file_or_url",
             ),
         ]
+        # Covers the res_format facet: formats of active resources per dataset (search.py).
+        indexes = [models.Index(fields=["dataset", "state", "format"], name="catalog_res_facets")]
 
     def __str__(self) -> str:
         return self.title
@@ -442,3 +449,33 @@ class HarvestRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} #{self.pk}"
+
+
+class DatasetSearch(models.Model):
+    """A dataset's text as the full-text index reads it (written only by catalog/search.py).
+
+    Accent-free, lowercase, Spanish-stemmed words in four weighted columns. The table is
+    built per database by migration 0003: an FTS5 table on SQLite (keyed by its rowid), and
+    on PostgreSQL a table with a weighted tsvector column under a GIN index (there the four
+    text columns stay empty: only the tsvector is kept).
+    """
+
+    dataset = models.OneToOneField(
+        Dataset,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        db_column="rowid",
+        db_constraint=False,
+        related_name="search_entry",
+    )
+    title = models.TextField(blank=True)
+    keywords = models.TextField(blank=True)
+    publisher = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "catalog_datasetsearch"
+        verbose_name = _("índice de búsqueda")
+
+    def __str__(self) -> str:
+        return str(self.dataset_id)

@@ -12,6 +12,7 @@ import rules
 from django.db.models import QuerySet
 
 from abierto.catalog.models import Dataset, Publisher, PublisherMember
+from abierto.core.models import AuditEntry
 
 
 @rules.predicate
@@ -75,3 +76,44 @@ def visible_datasets(user) -> QuerySet[Dataset]:
         publisher__in=publishers_of(user)
     )
     return public | own
+
+
+def was_public(dataset: Dataset) -> bool:
+    """Was the dataset (now perhaps deleted) ever shown to everyone? Read from its history."""
+    if dataset.private:
+        return False
+    if dataset.state != Dataset.State.DELETED:
+        return dataset.state == Dataset.State.ACTIVE
+    # A deleted dataset keeps what it was just before deletion in its audit entry.
+    last = (
+        AuditEntry.objects.filter(
+            content_type__app_label="catalog",
+            content_type__model="dataset",
+            object_id=str(dataset.pk),
+            verb="dataset_delete",
+        )
+        .order_by("-created_at", "-id")
+        .values_list("before", flat=True)
+        .first()
+    )
+    return last is None or (last or {}).get("state") != Dataset.State.DRAFT
+
+
+def can_download(user, dataset: Dataset) -> bool:
+    """Files stay downloadable for ever (the guide's permanence), even once deleted; those of
+    private or draft datasets only for the people who may edit them."""
+    return was_public(dataset) or can_edit(user, dataset)
+
+
+# Harvesting: the data team, i.e. whoever holds the model permission to change harvest sources.
+@rules.predicate
+def is_harvest_team(user) -> bool:
+    return user.is_authenticated and user.has_perm("catalog.change_harvestsource")
+
+
+rules.add_perm("catalog.harvest", is_harvest_team)
+
+
+def can_harvest(user) -> bool:
+    """May the user see harvest sources and runs, and start a harvest or a preview?"""
+    return bool(user.is_active and rules.has_perm("catalog.harvest", user))

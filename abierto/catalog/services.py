@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from abierto.catalog import files
+from abierto.catalog import files, licences
 from abierto.catalog.models import (
     DEFAULT_LICENCE,
     Dataset,
@@ -84,12 +84,12 @@ def _check_fields(values: dict[str, Any], allowed: frozenset[str], kind: str) ->
 
 
 def default_licence() -> Licence:
-    try:
-        return Licence.objects.get(key=DEFAULT_LICENCE)
-    except Licence.DoesNotExist:
-        raise ValidationError(
-            {"licence": _("No existe la licencia predeterminada «%s».") % DEFAULT_LICENCE}
-        ) from None
+    """Libre Uso MX, which the national guidelines apply by default."""
+    licence = Licence.objects.filter(key=DEFAULT_LICENCE).first()
+    if licence is None:
+        licences.ensure_standard(Licence)
+        licence = Licence.objects.get(key=DEFAULT_LICENCE)
+    return licence
 
 
 def tags_named(names: Iterable[str]) -> list[Tag]:

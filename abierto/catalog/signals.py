@@ -1,4 +1,8 @@
-"""Keeps the platform's own datasets current: a change to their data bumps their dates."""
+"""Keeps the platform's own datasets current.
+
+A change to their data bumps their dates; a new or changed exercise, STL or action plan
+publishes (or updates) that exercise's datasets at once (feeds.touch).
+"""
 
 from __future__ import annotations
 

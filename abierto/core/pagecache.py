@@ -37,6 +37,8 @@ def _is_personal(request: HttpRequest) -> bool:
         settings.SESSION_COOKIE_NAME in cookies
         or "messages" in cookies
         or "HTTP_AUTHORIZATION" in request.META
+        # CKAN clients send their API key in this header instead (catalog/ckan.py).
+        or "HTTP_X_CKAN_API_KEY" in request.META
     )
 
 

@@ -40,6 +40,15 @@ PUBLIC_PAGES = {
     "commitment": COMMITMENT,
     "login": "/cuentas/login/",
     "api-docs": "/api/docs/",
+    "labs": "/jalisco/participacion/",
+    "proposals": "/jalisco/participacion/propuestas/",
+    "events": "/jalisco/participacion/eventos/",
+    "national": "/nacional/",
+    "catalog-search": "/datos/?q=compromisos",
+    "catalog-publishers": "/datos/dependencias/",
+    "catalog-publisher": "/datos/dependencias/stl-jalisco/",
+    "catalog-themes": "/datos/temas/",
+    "catalog-dataset": "/datos/conjuntos/compromisos-jalisco-2016-2018/",
 }
 
 

@@ -215,7 +215,8 @@ def test_compiled_mo_matches_the_po(po_entries, mo_catalog):
         ("sin iniciar", "not started"),
         ("sustancial", "substantial"),
         ("retirado", "withdrawn"),
-        ("Datos abiertos y API", "Open data and API"),
+        ("Datos abiertos", "Open data"),
+        ("conjunto de datos", "dataset"),
     ],
 )
 def test_known_terms_follow_the_glossary(mo_catalog, spanish, english):

@@ -1,0 +1,750 @@
+"""Searching the catalog: Spanish-aware, accent-free relevance that explains itself, and facets.
+
+Why this design. Text is normalised once, in Python, the same way for the index and for the
+query: lowercase, accents stripped (unicodedata), Spanish stop words dropped, then Snowball's
+Spanish stemmer ("Hospitales" and "hospital" → "hospital", "Educación" and "educacion" →
+"educ"). Because the database only ever sees those stems, both databases agree on what
+matches, neither needs a Spanish dictionary or the `unaccent` extension installed, and the
+"why it matched" explanations can be computed in Python with the very same function.
+
+The stems go into four weighted columns of the `catalog_datasetsearch` table (migration
+0003, model `DatasetSearch`): title (weight 10), keywords = tags and themes (5), publisher
+and its jurisdiction (3), and body = description, slug, identifier, coverage and resources
+(1). CKAN's Solr weights `name^4 title^4 tags^2 groups^2 text` and ignores publishers; here a
+title match outranks a keyword match, which outranks a publisher or description match.
+
+- SQLite: an FTS5 table keyed by the dataset's id (its rowid), ranked with `bm25()` and the
+  column weights above.
+- PostgreSQL: a table whose `document` column is the weighted tsvector (`'simple'`
+  configuration over the pre-stemmed text: A title, B keywords, C publisher, D body) under a
+  GIN index, ranked with `ts_rank_cd` (weights 1.0 / 0.5 / 0.3 / 0.1). Only the tsvector is
+  stored there; the text columns stay empty, which keeps rows small and scans short.
+
+The index is kept current by signals (a dataset, its tags, themes, resources, its publisher
+or a theme changing): the ids are collected during a transaction and re-indexed once when it
+commits, or before the next search in the same transaction. Bulk loads that bypass signals
+call :func:`reindex` (or `manage.py reindex_catalog`).
+
+Facets are counted by one GROUP BY query per facet field over the matched set, so a search
+costs a constant number of queries however many datasets match.
+
+Facet and filter fields: organization (publisher `name`), groups (theme `name`), tags (tag
+name), res_format (resource format, upper case), license_id (licence key) and jurisdiction:
+the INEGI code of the publisher's jurisdiction ("14" is Jalisco, "14039" Guadalajara) — the
+code rather than the slug because it is what the Mexican implementation guide and the DCAT
+spatial coverage use, and it never changes when a name is respelled.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import snowballstemmer
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Expression,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Lower
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+
+from abierto.catalog import rules, solr
+from abierto.catalog.models import (
+    Dataset,
+    DatasetSearch,
+    Licence,
+    Publisher,
+    Resource,
+    Tag,
+    Theme,
+)
+from abierto.catalog.solr import SearchQueryError
+from abierto.core.models import Jurisdiction
+
+__all__ = [
+    "FACET_FIELDS",
+    "FacetItem",
+    "SearchQueryError",
+    "SearchResult",
+    "TextQuery",
+    "index_datasets",
+    "parse_sort",
+    "reindex",
+    "search_datasets",
+    "stems",
+]
+
+TABLE = DatasetSearch._meta.db_table
+COLUMNS = ("title", "keywords", "publisher", "body")
+# SQLite bm25 weights per column, in COLUMNS order; PostgreSQL's equivalent is PG_WEIGHTS.
+BM25_WEIGHTS = (10.0, 5.0, 3.0, 1.0)
+PG_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"  # D, C, B, A as ts_rank_cd expects them
+PG_LABELS = {"title": "A", "keywords": "B", "publisher": "C", "body": "D"}
+FACET_FIELDS = ("organization", "groups", "tags", "res_format", "license_id", "jurisdiction")
+DEFAULT_SORT_WITH_QUERY = "score desc, metadata_modified desc"
+DEFAULT_SORT = "metadata_modified desc"
+MAX_ROWS = 1000
+
+# Common Spanish function words: they carry no meaning for a search and would make an
+# all-words query ("camas de hospital") fail on the "de". Accent-free, like the text.
+STOPWORDS = frozenset(
+    """a al ante bajo con contra de del desde durante e el en entre hacia hasta la las le les
+    lo los mediante o os para pero por que se segun sin sobre su sus tras u un una unas unos
+    y ya es son fue como mas este esta estos estas ese esa esos esas the of and""".split()  # noqa: SIM905
+)
+
+
+# --- Normalisation -------------------------------------------------------------------------
+
+_stemmers = threading.local()
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    # Snowball stemmers keep state while stemming: one per thread.
+    if not hasattr(_stemmers, "spanish"):
+        _stemmers.spanish = snowballstemmer.stemmer("spanish")
+    return _stemmers.spanish
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """The lowercase, accent-free words of `text` ("Niños, 2024" → ["ninos", "2024"])."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.findall(r"[a-z0-9]+", plain)
+
+
+def stems(text: str) -> list[str]:
+    """The search stems of `text`: words without stop words, Spanish-stemmed."""
+    return [_stem(word) for word in words(text) if word not in STOPWORDS]
+
+
+def _joined(texts: Iterable[str]) -> str:
+    return " ".join(" ".join(stems(text)) for text in texts if text)
+
+
+def document(dataset: Dataset) -> tuple[str, str, str, str]:
+    """The four indexed columns of a dataset (its tags, themes, resources prefetched)."""
+    publisher = dataset.publisher
+    resources = [r for r in dataset.resources.all() if r.state == Dataset.State.ACTIVE]
+    return (
+        _joined([dataset.title]),
+        _joined([tag.name for tag in dataset.tags.all()] + [t.title for t in dataset.themes.all()]),
+        _joined([publisher.title, publisher.name.replace("-", " "), publisher.jurisdiction.name]),
+        _joined(
+            [
+                dataset.description,
+                dataset.name.replace("-", " "),
+                dataset.identifier,
+                dataset.spatial_text,
+                dataset.spatial.name if dataset.spatial else "",
+                *(f"{r.title} {r.description}" for r in resources),
+            ]
+        ),
+    )
+
+
+# --- Index maintenance ---------------------------------------------------------------------
+
+
+def index_datasets(ids: Iterable[int]) -> None:
+    """Write (or drop, for deleted or missing datasets) the index rows of these datasets."""
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        datasets = (
+            Dataset.objects.filter(pk__in=chunk)
+            .exclude(state=Dataset.State.DELETED)
+            .select_related("publisher__jurisdiction", "spatial")
+            .prefetch_related("tags", "themes", "resources")
+        )
+        rows = [(dataset.pk, *document(dataset)) for dataset in datasets]
+        with transaction.atomic(), connection.cursor() as cursor:
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)  # noqa: S608
+            _insert(cursor, rows)
+
+
+def _insert(cursor, rows: list[tuple]) -> None:
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        # Only the weighted tsvector is stored (see migration 0003): small rows, short scans.
+        weighted = " || ".join(
+            f"setweight(to_tsvector('simple', %s), '{label}')" for label in PG_LABELS.values()
+        )
+        sql = f"INSERT INTO {TABLE} (rowid, document) VALUES (%s, {weighted})"  # noqa: S608
+    else:
+        sql = f"INSERT INTO {TABLE} (rowid, title, keywords, publisher, body)"  # noqa: S608
+        sql += " VALUES (%s, %s, %s, %s, %s)"
+    cursor.executemany(sql, rows)
+
+
+def reindex(batch_size: int = 1000) -> int:
+    """Rebuild the whole index (after bulk loads that bypass signals); returns rows written."""
+    written = 0
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
+        ids = list(
+            Dataset.objects.exclude(state=Dataset.State.DELETED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start : start + batch_size]
+            datasets = (
+                Dataset.objects.filter(pk__in=chunk)
+                .select_related("publisher__jurisdiction", "spatial")
+                .prefetch_related("tags", "themes", "resources")
+            )
+            rows = [(dataset.pk, *document(dataset)) for dataset in datasets]
+            with connection.cursor() as cursor:
+                _insert(cursor, rows)
+            written += len(rows)
+    _pending().clear()
+    return written
+
+
+_local = threading.local()
+
+
+def _pending() -> set[int]:
+    if not hasattr(_local, "ids"):
+        _local.ids = set()
+    return _local.ids
+
+
+def mark_for_reindex(ids: Iterable[int]) -> None:
+    """Re-index these datasets when the current transaction commits (now, outside one)."""
+    pending = _pending()
+    pending.update(pk for pk in ids if pk is not None)
+    if not pending:
+        return
+    if connection.in_atomic_block:
+        # robust: a failure to index must not fail a write that has committed; the next
+        # search (or reindex_catalog) catches up.
+        transaction.on_commit(flush_pending, robust=True)
+    else:
+        flush_pending()
+
+
+def flush_pending() -> None:
+    """Re-index what changed in this thread and is not yet in the index."""
+    pending = _pending()
+    if pending:
+        ids = list(pending)
+        pending.clear()
+        index_datasets(ids)
+
+
+@receiver(post_save, sender=Dataset, dispatch_uid="catalog_search_dataset")
+def _dataset_saved(sender, instance: Dataset, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        mark_for_reindex([instance.pk])
+
+
+@receiver(m2m_changed, sender=Dataset.tags.through, dispatch_uid="catalog_search_tags")
+@receiver(m2m_changed, sender=Dataset.themes.through, dispatch_uid="catalog_search_themes")
+def _labels_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        mark_for_reindex([instance.pk])
+    elif pk_set:
+        mark_for_reindex(pk_set)
+
+
+@receiver(post_save, sender=Resource, dispatch_uid="catalog_search_resource_saved")
+@receiver(post_delete, sender=Resource, dispatch_uid="catalog_search_resource_deleted")
+def _resource_changed(sender, instance: Resource, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        mark_for_reindex([instance.dataset_id])
+
+
+@receiver(post_save, sender=Publisher, dispatch_uid="catalog_search_publisher")
+def _publisher_saved(sender, instance: Publisher, created: bool, raw: bool = False, **kw) -> None:
+    if not created and not raw:
+        mark_for_reindex(instance.datasets.values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=Theme, dispatch_uid="catalog_search_theme")
+@receiver(post_save, sender=Tag, dispatch_uid="catalog_search_tag")
+def _label_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    if not created and not raw:
+        mark_for_reindex(instance.datasets.values_list("pk", flat=True))
+
+
+# --- Free-text queries ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A word or a phrase as typed (`label`) and its stems, which must appear side by side."""
+
+    label: str
+    stems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TextQuery:
+    """All groups must match; within a group any alternative; no excluded one may match."""
+
+    groups: tuple[tuple[Alternative, ...], ...] = ()
+    excluded: tuple[Alternative, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> TextQuery:
+        """Words and "quoted phrases"; `OR` between two of them; `-word` or `NOT word` out."""
+        groups: list[list[Alternative]] = []
+        excluded: list[Alternative] = []
+        join_next = negate_next = False
+        for match in re.finditer(r'(-?)"([^"]*)"?|(\S+)', text or ""):
+            minus, phrase, word = match.groups()
+            if word in ("OR", "||"):
+                join_next = bool(groups)
+                continue
+            if word in ("AND", "&&", "+"):
+                continue
+            if word in ("NOT", "!"):
+                negate_next = True
+                continue
+            raw = phrase if phrase is not None else word
+            if word is not None and word.startswith("-") and len(word) > 1:
+                minus, raw = "-", word[1:]
+            elif word is not None and word.startswith("+"):
+                raw = word[1:]
+            found = tuple(stems(raw))
+            negate, negate_next = bool(minus) or negate_next, False
+            if not found:
+                join_next = False
+                continue
+            alternative = Alternative(label=raw.strip(), stems=found)
+            if negate:
+                excluded.append(alternative)
+            elif join_next:
+                groups[-1].append(alternative)
+            else:
+                groups.append([alternative])
+            join_next = False
+        return cls(tuple(tuple(g) for g in groups), tuple(excluded))
+
+    def __bool__(self) -> bool:
+        return bool(self.groups or self.excluded)
+
+    @property
+    def positives(self) -> list[Alternative]:
+        return [alternative for group in self.groups for alternative in group]
+
+    def fts5(self, column: str | None = None, *, positive: bool = True) -> str:
+        """The FTS5 MATCH expression (stems are [a-z0-9] only, so quoting them is safe)."""
+
+        def phrase(alternative: Alternative) -> str:
+            text = '"' + " ".join(alternative.stems) + '"'
+            return f"{column} : {text}" if column else text
+
+        if not positive:
+            return " OR ".join(phrase(a) for a in self.excluded)
+        expression = " AND ".join(
+            "(" + " OR ".join(phrase(a) for a in group) + ")" for group in self.groups
+        )
+        if self.excluded:
+            expression = f"({expression}) NOT ({self.fts5(column, positive=False)})"
+        return expression
+
+    def tsquery(self, column: str | None = None, *, positive: bool = True) -> str:
+        """The PostgreSQL to_tsquery expression; a column restricts by its weight label."""
+        suffix = f":{PG_LABELS[column]}" if column else ""
+
+        def phrase(alternative: Alternative) -> str:
+            return "(" + " <-> ".join(stem + suffix for stem in alternative.stems) + ")"
+
+        if not positive:
+            return " | ".join(phrase(a) for a in self.excluded)
+        expression = " & ".join(
+            "(" + " | ".join(phrase(a) for a in group) + ")" for group in self.groups
+        )
+        if self.excluded:
+            expression = f"({expression}) & !({self.tsquery(column, positive=False)})"
+        return expression
+
+
+class _IndexExpression(Expression):
+    """Base of the full-text expressions: `ref` is any column of the search table, joined."""
+
+    def __init__(self, ref, query: TextQuery, column: str | None = None, positive: bool = True):
+        super().__init__()
+        self.ref, self.query, self.column, self.positive = ref, query, column, positive
+
+    def get_source_expressions(self) -> list:
+        return [self.ref]
+
+    def set_source_expressions(self, exprs) -> None:
+        (self.ref,) = exprs
+
+    def _alias(self, compiler) -> str:
+        return compiler.quote_name_unless_alias(self.ref.alias)
+
+    def _match_sql(self, compiler, connection) -> tuple[str, list]:
+        if connection.vendor == "sqlite":
+            # FTS5's hidden column named like the table is what MATCH and bm25() take.
+            hidden = f"{self._alias(compiler)}.{connection.ops.quote_name(TABLE)}"
+            return hidden, [self.query.fts5(self.column, positive=self.positive)]
+        if connection.vendor == "postgresql":
+            return (
+                f"{self._alias(compiler)}.document",
+                [self.query.tsquery(self.column, positive=self.positive)],
+            )
+        raise NotImplementedError("Catalog search needs SQLite (FTS5) or PostgreSQL.")
+
+
+class Matches(_IndexExpression):
+    """True for index rows whose text matches the query."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def as_sql(self, compiler, connection):
+        target, params = self._match_sql(compiler, connection)
+        if connection.vendor == "sqlite":
+            return f"{target} MATCH %s", params
+        return f"{target} @@ to_tsquery('simple', %s)", params
+
+
+class Rank(_IndexExpression):
+    """How well an index row matches (higher is better); only valid alongside Matches."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection):
+        target, params = self._match_sql(compiler, connection)
+        if connection.vendor == "sqlite":
+            weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+            # bm25 is lower-is-better; negate it so both databases sort "score desc".
+            return f"(-bm25({target}, {weights}))", []
+        return f"ts_rank_cd('{PG_WEIGHTS}', {target}, to_tsquery('simple', %s))", params
+
+
+def text_filter(value: str, column: str | None = None) -> Q:
+    """A Q for datasets whose indexed text (or one column of it) matches `value`."""
+    query = TextQuery.parse(value)
+    if not query.groups:
+        return Q() if not query.excluded else ~Q(pk__in=_matching_ids(query, column, False))
+    return Q(pk__in=_matching_ids(query, column, True))
+
+
+def _matching_ids(query: TextQuery, column: str | None, positive: bool) -> QuerySet:
+    return DatasetSearch.objects.filter(Matches(F("title"), query, column, positive)).values(
+        "dataset_id"
+    )
+
+
+# --- Sorting -------------------------------------------------------------------------------
+
+SORT_FIELDS = {
+    "score": None,
+    "metadata_modified": F("metadata_modified"),
+    "metadata_created": F("created_at"),
+    "name": F("name"),
+    "title_string": Lower("title"),
+    "id": F("uuid"),
+}
+
+
+def parse_sort(sort: str, *, ranked: bool) -> tuple[str, list]:
+    """The normalised sort string and its order_by() expressions, ending with the id.
+
+    Accepts Solr's `field dir, field dir`; direction defaults to asc. Without a text query
+    `score` orders nothing (every score is equal), as in Solr.
+    """
+    text = (sort or "").strip() or (DEFAULT_SORT_WITH_QUERY if ranked else DEFAULT_SORT)
+    order: list = []
+    parts = []
+    for clause in text.split(","):
+        tokens = clause.split()
+        if not tokens:
+            raise SearchQueryError(_("Orden vacío en «%s»") % text)
+        if len(tokens) > 2 or tokens[0] not in SORT_FIELDS:
+            raise SearchQueryError(
+                _("No se puede ordenar por «%(clause)s»; campos: %(fields)s (asc o desc)")
+                % {"clause": clause.strip(), "fields": ", ".join(SORT_FIELDS)}
+            )
+        name = tokens[0]
+        direction = tokens[1].lower() if len(tokens) == 2 else "asc"
+        if direction not in ("asc", "desc"):
+            raise SearchQueryError(
+                _("Dirección de orden «%s» no válida: use asc o desc") % tokens[1]
+            )
+        parts.append(f"{name} {direction}")
+        if name == "score":
+            if ranked:
+                order.append(F("score").desc() if direction == "desc" else F("score").asc())
+            continue
+        expression = SORT_FIELDS[name]
+        order.append(expression.desc() if direction == "desc" else expression.asc())
+    # The final, stable tiebreak: pages never repeat or skip a dataset among equals.
+    order.append(F("pk").asc())
+    return ", ".join(parts), order
+
+
+# --- Search --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacetItem:
+    name: str
+    display_name: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    count: int
+    datasets: list[Dataset]
+    facets: dict[str, list[FacetItem]] = field(default_factory=dict)
+    # dataset pk -> why it matched, in Spanish («"salud" en el título»)
+    explanations: dict[int, list[str]] = field(default_factory=dict)
+    sort: str = ""
+
+
+def filter_q(filters: dict[str, list[str]] | None) -> Q:
+    """Facet selections: every field must match (AND), any of a field's values (OR)."""
+    q = Q()
+    for name, values in (filters or {}).items():
+        if name not in FACET_FIELDS:
+            raise SearchQueryError(
+                _("No se puede filtrar por «%(field)s»; campos: %(fields)s")
+                % {"field": name, "fields": ", ".join(FACET_FIELDS)}
+            )
+        values = [v for v in ([values] if isinstance(values, str) else values) if v != ""]
+        if not values:
+            continue
+        either = Q(pk__in=[])
+        for value in values:
+            either |= solr.exact_q(name, value)
+        q &= either
+    return q
+
+
+def search_datasets(
+    *,
+    user,
+    q: str = "",
+    fq: str = "",
+    filters: dict[str, list[str]] | None = None,
+    sort: str = "",
+    start: int = 0,
+    rows: int = 10,
+    facet_fields: Sequence[str] = (),
+    facet_limit: int = 50,
+    facet_mincount: int = 1,
+) -> SearchResult:
+    """The datasets `user` may see that match the query, one page of them, with facets.
+
+    `q` is free text (words, "phrases", OR, -word) or, when it holds `field:value` clauses,
+    Solr syntax like `fq`. Raises SearchQueryError for a malformed query, filter or sort.
+    """
+    flush_pending()
+    unknown = [name for name in facet_fields if name not in FACET_FIELDS]
+    if unknown:
+        raise SearchQueryError(
+            _("No hay facetas para «%(fields)s»; se admiten: %(all)s")
+            % {"fields": ", ".join(unknown), "all": ", ".join(FACET_FIELDS)}
+        )
+    start, rows = max(int(start), 0), min(max(int(rows), 0), MAX_ROWS)
+    matched = rules.visible_datasets(user)
+    text_query = TextQuery()
+    q = (q or "").strip()
+    if q in ("*:*", "*"):
+        q = ""
+    if q and solr.has_field_clause(q):
+        matched = matched.filter(solr.parse(q, text_filter=text_filter))
+    elif q:
+        text_query = TextQuery.parse(q)
+    if fq and fq.strip():
+        matched = matched.filter(solr.parse(fq, text_filter=text_filter))
+    matched = matched.filter(filter_q(filters))
+    ranked = bool(text_query.groups)
+    if ranked:
+        ref = F("search_entry__title")
+        matched = matched.filter(search_entry__isnull=False).filter(Matches(ref, text_query))
+    elif text_query.excluded:
+        matched = matched.filter(text_filter(q))
+    sort_text, order = parse_sort(sort, ranked=ranked)
+
+    count, facets = _count_and_facets(
+        matched, facet_fields, limit=facet_limit, mincount=facet_mincount
+    )
+    datasets: list[Dataset] = []
+    if rows and start < count:
+        page = matched
+        if ranked:
+            page = page.alias(score=Rank(F("search_entry__title"), text_query))
+        ids = list(page.order_by(*order).values_list("pk", flat=True)[start : start + rows])
+        loaded = Dataset.objects.with_listing().in_bulk(ids)
+        datasets = [loaded[pk] for pk in ids if pk in loaded]
+    explanations = {d.pk: explain(d, text_query) for d in datasets} if ranked else {}
+    return SearchResult(
+        count=count, datasets=datasets, facets=facets, explanations=explanations, sort=sort_text
+    )
+
+
+def _count_and_facets(
+    matched: QuerySet, fields: Sequence[str], *, limit: int, mincount: int
+) -> tuple[int, dict[str, list[FacetItem]]]:
+    """The number of matches and every facet, in one statement.
+
+    The matched set (text match, visibility, filters) is evaluated once, as a common table
+    expression `m` of (dataset, publisher, licence); each facet groups it by an integer key
+    and names the top groups afterwards (grouping 100,000 rows by text costs several times
+    more). One UNION ALL branch per facet, so the query count never grows with the data.
+    """
+    quote = connection.ops.quote_name
+    facets: dict[str, list[FacetItem]] = {name: [] for name in fields}
+    try:
+        inner, params = (
+            matched.order_by().values(i=F("pk"), p=F("publisher_id"), l=F("licence_id"))
+        ).query.sql_with_params()
+    except EmptyResultSet:  # e.g. `id:` with something that is no id: nothing can match
+        return 0, facets
+    params = list(params)
+    branches = ["SELECT 'count' AS f, NULL AS v, NULL AS d, COUNT(*) AS n FROM m"]
+    limited = limit is not None and int(limit) >= 0
+    for name in fields:
+        sql, extra = _FACET_SQL[name](quote)
+        sql += " ORDER BY n DESC, d, v" + (" LIMIT %s" if limited else "")
+        branches.append(f"SELECT * FROM ({sql}) {quote('facet_' + name)}")  # noqa: S608
+        params += [*extra, max(int(mincount), 1)] + ([int(limit)] if limited else [])
+    statement = f"WITH m AS ({inner}) " + " UNION ALL ".join(branches)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    count = 0
+    for field_name, value, display, n in rows:
+        if field_name == "count":
+            count = n
+        else:
+            facets[field_name].append(FacetItem(name=value, display_name=display or value, count=n))
+    for items in facets.values():
+        items.sort(key=lambda item: (-item.count, item.display_name, item.name))
+        if limited:
+            del items[int(limit) :]
+    return count, facets
+
+
+def _grouped(field_name: str, keys: str, table, value: str, display: str):
+    """A facet branch: `keys` counts the matches (n) per integer key (k) over `m`; `table`
+    gives each key its value and display name. Identifiers are Django's own table names."""
+
+    def build(quote) -> tuple[str, list]:
+        sql = (
+            f"SELECT '{field_name}' AS f, t.{quote(value)} AS v, t.{quote(display)} AS d,"  # noqa: S608
+            f" c.n AS n FROM ({keys}) c"
+            f" JOIN {quote(table._meta.db_table)} t ON t.id = c.k WHERE c.n >= %s"
+        )
+        return sql, []
+
+    return build
+
+
+def _by_format(quote) -> tuple[str, list]:
+    # A dataset with two CSV files counts once for CSV, as in CKAN's multi-valued field.
+    sql = (
+        "SELECT 'res_format' AS f, c.x AS v, c.x AS d, COUNT(*) AS n FROM ("  # noqa: S608
+        "SELECT DISTINCT r.dataset_id AS i, UPPER(r.format) AS x"
+        f" FROM m JOIN {quote(Resource._meta.db_table)} r ON r.dataset_id = m.i"
+        " WHERE r.state = %s AND r.format > ''"
+        ") c GROUP BY c.x HAVING COUNT(*) >= %s"
+    )
+    return sql, [Dataset.State.ACTIVE]
+
+
+def _link_keys(through, column: str) -> str:
+    return (
+        f"SELECT x.{column} AS k, COUNT(*) AS n FROM m"  # noqa: S608
+        f" JOIN {through._meta.db_table} x ON x.dataset_id = m.i GROUP BY x.{column}"
+    )
+
+
+_FACET_SQL = {
+    "organization": _grouped(
+        "organization",
+        "SELECT m.p AS k, COUNT(*) AS n FROM m GROUP BY m.p",
+        Publisher,
+        "name",
+        "title",
+    ),
+    "license_id": _grouped(
+        "license_id",
+        "SELECT m.l AS k, COUNT(*) AS n FROM m GROUP BY m.l",
+        Licence,
+        "key",
+        "title",
+    ),
+    "jurisdiction": _grouped(
+        "jurisdiction",
+        f"SELECT p.jurisdiction_id AS k, COUNT(*) AS n FROM m"  # noqa: S608
+        f" JOIN {Publisher._meta.db_table} p ON p.id = m.p GROUP BY p.jurisdiction_id",
+        Jurisdiction,
+        "inegi_code",
+        "name",
+    ),
+    "tags": _grouped("tags", _link_keys(Dataset.tags.through, "tag_id"), Tag, "name", "name"),
+    "groups": _grouped(
+        "groups", _link_keys(Dataset.themes.through, "theme_id"), Theme, "name", "title"
+    ),
+    "res_format": _by_format,
+}
+
+
+# --- Explanations --------------------------------------------------------------------------
+
+
+def _contains(haystack: list[str], needle: tuple[str, ...]) -> bool:
+    size = len(needle)
+    return any(tuple(haystack[i : i + size]) == needle for i in range(len(haystack) - size + 1))
+
+
+def explain(dataset: Dataset, query: TextQuery) -> list[str]:
+    """Why `dataset` matched `query`, in Spanish: «"hospital" en las palabras clave»."""
+    publisher = dataset.publisher
+    places = [
+        (_("el título"), stems(dataset.title)),
+        (_("las palabras clave"), stems(" ".join(tag.name for tag in dataset.tags.all()))),
+        (_("los temas"), stems(" ".join(theme.title for theme in dataset.themes.all()))),
+        (
+            _("la dependencia"),
+            stems(f"{publisher.title} {publisher.name} {publisher.jurisdiction.name}"),
+        ),
+        (_("la descripción"), stems(dataset.description)),
+        (
+            _("los recursos"),
+            stems(" ".join(f"{r.title} {r.description}" for r in dataset.resources.all())),
+        ),
+    ]
+    reasons = []
+    for alternative in query.positives:
+        found = [label for label, text in places if _contains(text, alternative.stems)]
+        if not found and alternative.stems:
+            found = [_("otros datos del conjunto")]
+        reasons.extend(
+            _('"%(term)s" en %(place)s') % {"term": alternative.label, "place": place}
+            for place in found
+        )
+    return reasons
