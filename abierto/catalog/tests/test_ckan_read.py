@@ -18,7 +18,7 @@ from abierto.catalog.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-FIXTURE = Path(__file__).resolve().parents[4] / "shared/data/ckan/birmingham_package_search.json"
+FIXTURE = Path(__file__).resolve().parent / "files" / "birmingham_package_search.json"
 
 
 def call(client, action: str, *, method: str = "get", prefix: str = "/api/3", **params):

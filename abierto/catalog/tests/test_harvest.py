@@ -1,7 +1,8 @@
 """Harvesting from real catalogs served over HTTP on 127.0.0.1: CKAN, data.json, DCAT, Abierto.
 
-The CKAN and data.json documents are the stored real files under shared/data/ckan/; a small
-threaded http.server answers with them (or with garbage, slowly, or not at all).
+The CKAN and data.json documents are the stored real files in tests/files/ (copies of the
+shared reference data); a small threaded http.server answers with them (or with garbage,
+slowly, or not at all).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from abierto.core.models import AuditEntry
 pytestmark = pytest.mark.django_db
 
 # shared/ lies beside the checkout, on a developer's machine and in CI.
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "ckan"
+DATA = Path(__file__).resolve().parent / "files"
 BIRMINGHAM = json.loads((DATA / "birmingham_package_search.json").read_text())
 ARGENTINA = (DATA / "argentina_justicia_data.json").read_bytes()
 BIRMINGHAM_IDS = {p["id"] for p in BIRMINGHAM["result"]["results"]}
