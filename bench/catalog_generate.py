@@ -241,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # Fresh statistics, and on PostgreSQL a visibility map, so that index-only scans are
+        # possible, as autovacuum would leave a real database.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     width = max(len(name) for name in counts)
     for name, count in counts.items():
         print(f"  {name:<{width}}  {count:>9,}")

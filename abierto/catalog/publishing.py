@@ -15,7 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from rest_framework.authtoken.models import Token
 
 from abierto.catalog import rules, services
 from abierto.catalog.forms import DatasetForm, ResourceForm, apply_service_errors
@@ -55,11 +56,32 @@ def my_datasets(request: HttpRequest) -> HttpResponse:
         .order_by("publisher__title", "title", "pk")
     )
     page = Paginator(datasets, MY_PAGE_SIZE).get_page(request.GET.get("pagina"))
+    token = Token.objects.filter(user=request.user).first() if publishers else None
     return render(
         request,
         "catalog/my_datasets.html",
-        {"publishers": publishers, "page": page, "datasets": list(page.object_list)},
+        {
+            "publishers": publishers,
+            "page": page,
+            "datasets": list(page.object_list),
+            "token": token,
+        },
     )
+
+
+@login_required
+@require_POST
+def api_token(request: HttpRequest) -> HttpResponse:
+    """Create or replace the user's API key (for ckanapi and scripts); the old one stops working.
+
+    Only people who may publish somewhere get one: reading needs no key.
+    """
+    if not rules.publishers_of(request.user).exists():
+        raise PermissionDenied(_("Solo quien publica datos necesita una clave de API."))
+    Token.objects.filter(user=request.user).delete()
+    Token.objects.create(user=request.user)
+    messages.success(request, _("Se generó una clave de API nueva; la anterior ya no funciona."))
+    return redirect(reverse("catalog:my_datasets") + "#clave-api")
 
 
 @login_required

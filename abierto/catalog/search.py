@@ -26,7 +26,9 @@ commits, or before the next search in the same transaction. Bulk loads that bypa
 call :func:`reindex` (or `manage.py reindex_catalog`).
 
 Facets are counted by one GROUP BY query per facet field over the matched set, so a search
-costs a constant number of queries however many datasets match.
+costs a constant number of queries however many datasets match. The count and facets of an
+unfiltered search (no q, fq or facet selection: the whole catalog, the costliest and most
+requested) are cached under the catalog's content version (see _cached_count_and_facets).
 
 Facet and filter fields: organization (publisher `name`), groups (theme `name`), tags (tag
 name), res_format (resource format, upper case), license_id (licence key) and jurisdiction:
@@ -38,6 +40,8 @@ spatial coverage use, and it never changes when a name is respelled.
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
 import re
 import threading
 import unicodedata
@@ -45,6 +49,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import snowballstemmer
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import (
@@ -72,6 +77,7 @@ from abierto.catalog.models import (
 )
 from abierto.catalog.solr import SearchQueryError
 from abierto.core.models import Jurisdiction
+from abierto.core.pagecache import content_version
 
 __all__ = [
     "FACET_FIELDS",
@@ -96,6 +102,8 @@ FACET_FIELDS = ("organization", "groups", "tags", "res_format", "license_id", "j
 DEFAULT_SORT_WITH_QUERY = "score desc, metadata_modified desc"
 DEFAULT_SORT = "metadata_modified desc"
 MAX_ROWS = 1000
+FACET_CACHE_PREFIX = "abierto:catalog:facets:v1:"
+FACET_CACHE_SECONDS = 3600
 
 # Common Spanish function words: they carry no meaning for a search and would make an
 # all-words query ("camas de hospital") fail on the "de". Accent-free, like the text.
@@ -163,8 +171,21 @@ def document(dataset: Dataset) -> tuple[str, str, str, str]:
 # --- Index maintenance ---------------------------------------------------------------------
 
 
+# Bumped whenever this process writes index rows, i.e. after any catalog change seen by the
+# signals below: part of the cached-facets key, so that writes which leave no audit entry
+# (fixtures, a shell) still invalidate this process's cached facets at once.
+_generation = itertools.count(1)
+_current_generation = 0
+
+
+def _bump_generation() -> None:
+    global _current_generation
+    _current_generation = next(_generation)
+
+
 def index_datasets(ids: Iterable[int]) -> None:
     """Write (or drop, for deleted or missing datasets) the index rows of these datasets."""
+    _bump_generation()
     ids = sorted(set(ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -219,6 +240,7 @@ def reindex(batch_size: int = 1000) -> int:
                 _insert(cursor, rows)
             written += len(rows)
     _pending().clear()
+    _bump_generation()
     return written
 
 
@@ -523,6 +545,10 @@ class SearchResult:
     sort: str = ""
 
 
+def _values(values: str | Sequence[str]) -> list[str]:
+    return [v for v in ([values] if isinstance(values, str) else values) if v != ""]
+
+
 def filter_q(filters: dict[str, list[str]] | None) -> Q:
     """Facet selections: every field must match (AND), any of a field's values (OR)."""
     q = Q()
@@ -532,7 +558,7 @@ def filter_q(filters: dict[str, list[str]] | None) -> Q:
                 _("No se puede filtrar por «%(field)s»; campos: %(fields)s")
                 % {"field": name, "fields": ", ".join(FACET_FIELDS)}
             )
-        values = [v for v in ([values] if isinstance(values, str) else values) if v != ""]
+        values = _values(values)
         if not values:
             continue
         either = Q(pk__in=[])
@@ -588,9 +614,16 @@ def search_datasets(
         matched = matched.filter(text_filter(q))
     sort_text, order = parse_sort(sort, ranked=ranked)
 
-    count, facets = _count_and_facets(
-        matched, facet_fields, limit=facet_limit, mincount=facet_mincount
-    )
+    if not q and not (fq and fq.strip()) and not any(_values(v) for v in (filters or {}).values()):
+        # The whole visible catalog: the most requested and the costliest count (every
+        # dataset, every resource), and the same answer until the catalog changes.
+        count, facets = _cached_count_and_facets(
+            user, matched, facet_fields, limit=facet_limit, mincount=facet_mincount
+        )
+    else:
+        count, facets = _count_and_facets(
+            matched, facet_fields, limit=facet_limit, mincount=facet_mincount
+        )
     datasets: list[Dataset] = []
     if rows and start < count:
         page = matched
@@ -603,6 +636,44 @@ def search_datasets(
     return SearchResult(
         count=count, datasets=datasets, facets=facets, explanations=explanations, sort=sort_text
     )
+
+
+def _cached_count_and_facets(
+    user, matched: QuerySet, fields: Sequence[str], *, limit: int, mincount: int
+) -> tuple[int, dict[str, list[FacetItem]]]:
+    """`_count_and_facets` of an unfiltered search, from the cache while the catalog stands.
+
+    Exact, not merely fresh: every catalog write goes through services.py (the web forms,
+    the API, harvests, the platform feeds), which appends an audit entry in the same
+    transaction, so the newest entry's id (the version the page cache also trusts) moves
+    when the catalog does. The index generation adds this process's own writes that leave no
+    entry (fixtures, a shell); such writes in another process are not seen until the next
+    audited change or the timeout. What the user may see is part of the key: anonymous
+    visitors share one entry, people with publishers one per set of publishers.
+    """
+    scope = "public"
+    if user.is_authenticated and user.is_active:
+        if rules.is_data_team(user):
+            scope = "team"
+        else:
+            ids = sorted(rules.publishers_of(user).values_list("pk", flat=True))
+            scope = "p:" + ",".join(map(str, ids))
+    raw = "|".join(
+        [
+            str(content_version()),
+            str(_current_generation),
+            scope,
+            ",".join(fields),
+            str(limit),
+            str(mincount),
+        ]
+    )
+    key = FACET_CACHE_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        cached = _count_and_facets(matched, fields, limit=limit, mincount=mincount)
+        cache.set(key, cached, FACET_CACHE_SECONDS)
+    return cached
 
 
 def _count_and_facets(
@@ -655,7 +726,7 @@ def _grouped(field_name: str, keys: str, table, value: str, display: str):
     def build(quote) -> tuple[str, list]:
         sql = (
             f"SELECT '{field_name}' AS f, t.{quote(value)} AS v, t.{quote(display)} AS d,"  # noqa: S608
-            f" c.n AS n FROM ({keys}) c"
+            f" c.n AS n FROM ({keys.replace('{join}', _join())}) c"
             f" JOIN {quote(table._meta.db_table)} t ON t.id = c.k WHERE c.n >= %s"
         )
         return sql, []
@@ -668,7 +739,7 @@ def _by_format(quote) -> tuple[str, list]:
     sql = (
         "SELECT 'res_format' AS f, c.x AS v, c.x AS d, COUNT(*) AS n FROM ("  # noqa: S608
         "SELECT DISTINCT r.dataset_id AS i, UPPER(r.format) AS x"
-        f" FROM m JOIN {quote(Resource._meta.db_table)} r ON r.dataset_id = m.i"
+        f" FROM m {_join()} {quote(Resource._meta.db_table)} r ON r.dataset_id = m.i"
         " WHERE r.state = %s AND r.format > ''"
         ") c GROUP BY c.x HAVING COUNT(*) >= %s"
     )
@@ -676,10 +747,16 @@ def _by_format(quote) -> tuple[str, list]:
 
 
 def _link_keys(through, column: str) -> str:
+    # {join} is CROSS JOIN on SQLite: it makes the planner walk the matches and look up
+    # their links, instead of scanning every link and probing the matches (10x slower).
     return (
         f"SELECT x.{column} AS k, COUNT(*) AS n FROM m"  # noqa: S608
-        f" JOIN {through._meta.db_table} x ON x.dataset_id = m.i GROUP BY x.{column}"
+        f" {{join}} {through._meta.db_table} x ON x.dataset_id = m.i GROUP BY x.{column}"
     )
+
+
+def _join() -> str:
+    return "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
 
 
 _FACET_SQL = {

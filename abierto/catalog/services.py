@@ -252,48 +252,32 @@ def resource_delete(*, actor: User | None, resource: Resource) -> Resource:
     return resource
 
 
+PUBLISHER_FIELDS = frozenset(
+    {"name", "title", "description", "jurisdiction", "organization", "url", "email"}
+)
+
+
 @transaction.atomic
 def publisher_save(
     *, actor: User | None, publisher: Publisher | None = None, **values: Any
 ) -> Publisher:
     """Create a publisher, or change the given fields of one."""
-    _check_fields(
-        values,
-        frozenset({"name", "title", "description", "jurisdiction", "organization", "url", "email"}),
-        "publisher",
-    )
-    before = None if publisher is None else audit.snapshot(publisher)
-    publisher = publisher or Publisher()
-    for name, value in values.items():
-        setattr(publisher, name, value)
-    publisher.full_clean()
-    after_unsaved = audit.snapshot(publisher) if before is not None else None
-    if before is not None and before == after_unsaved:
-        return publisher
-    publisher.save()
-    audit.record(
+    return audit.save_fields(
         actor=actor,
         verb="publisher_save",
-        obj=publisher,
-        before=before,
-        after=audit.snapshot(publisher),
+        obj=publisher or Publisher(),
+        values=values,
+        allowed=PUBLISHER_FIELDS,
     )
-    return publisher
 
 
 @transaction.atomic
 def theme_save(*, actor: User | None, theme: Theme | None = None, **values: Any) -> Theme:
     """Create a theme, or change the given fields of one."""
-    _check_fields(values, frozenset({"name", "title", "description"}), "theme")
-    before = None if theme is None else audit.snapshot(theme)
-    theme = theme or Theme()
-    for name, value in values.items():
-        setattr(theme, name, value)
-    theme.full_clean()
-    if before is not None and before == audit.snapshot(theme):
-        return theme
-    theme.save()
-    audit.record(
-        actor=actor, verb="theme_save", obj=theme, before=before, after=audit.snapshot(theme)
+    return audit.save_fields(
+        actor=actor,
+        verb="theme_save",
+        obj=theme or Theme(),
+        values=values,
+        allowed=frozenset({"name", "title", "description"}),
     )
-    return theme

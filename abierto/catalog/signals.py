@@ -14,6 +14,9 @@ from abierto.core.models import AuditEntry
 
 
 @receiver(post_save, sender=AuditEntry, dispatch_uid="catalog_platform_feeds")
-def touch_platform_datasets(sender, instance: AuditEntry, created: bool, **kwargs) -> None:
-    if created:
+def touch_platform_datasets(
+    sender, instance: AuditEntry, created: bool, raw: bool = False, **kwargs
+) -> None:
+    # A raw save is a fixture or a backup being loaded: the datasets come with it, as they were.
+    if created and not raw:
         feeds.touch(instance)

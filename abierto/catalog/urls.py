@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     # Publishing, for the members of a publisher (and the portal's data team).
     path("mis-conjuntos/", publishing.my_datasets, name="my_datasets"),
+    path("mis-conjuntos/clave-api/", publishing.api_token, name="api_token"),
     path(
         "dependencias/<str:name>/publicar/",
         publishing.dataset_create,

@@ -34,27 +34,15 @@ def publisher_save(
     *, actor: User | None, publisher: Publisher | None = None, **values: Any
 ) -> Publisher:
     """Create a publisher, or change the given fields of one."""
-    unknown = set(values) - set(PUBLISHER_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown publisher fields: {sorted(unknown)}")
-    before = audit.snapshot(publisher) if publisher is not None else None
-    publisher = publisher or Publisher()
-    for name, value in values.items():
-        setattr(publisher, name, value)
-    publisher.ocid_prefix = publisher.ocid_prefix.strip()
-    publisher.full_clean()
-    after = audit.snapshot(publisher) if before is not None else None
-    if before is not None and before == after:
-        return publisher
-    publisher.save()
-    audit.record(
+    if "ocid_prefix" in values:
+        values["ocid_prefix"] = str(values["ocid_prefix"]).strip()
+    return audit.save_fields(
         actor=actor,
         verb="publisher_save",
-        obj=publisher,
-        before=before,
-        after=audit.snapshot(publisher),
+        obj=publisher or Publisher(),
+        values=values,
+        allowed=PUBLISHER_FIELDS,
     )
-    return publisher
 
 
 @transaction.atomic

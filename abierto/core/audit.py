@@ -63,3 +63,30 @@ def recording_change(*, actor: User | None, verb: str, obj: models.Model) -> Ite
     before = snapshot(obj)
     yield
     record(actor=actor, verb=verb, obj=obj, before=before, after=snapshot(obj))
+
+
+def save_fields(
+    *,
+    actor: User | None,
+    verb: str,
+    obj: models.Model,
+    values: dict[str, Any],
+    allowed: frozenset[str] | set[str] | tuple[str, ...],
+) -> models.Model:
+    """Set `values` on `obj` (new or stored), validate, save and audit — unless nothing changed.
+
+    The common shape of a service that creates an object or changes some of its fields;
+    a field outside `allowed` is a programming error (TypeError), not a user's.
+    """
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise TypeError(f"unknown {type(obj).__name__} fields: {sorted(unknown)}")
+    before = snapshot(obj) if obj.pk is not None else None
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    if before is not None and before == snapshot(obj):
+        return obj
+    obj.save()
+    record(actor=actor, verb=verb, obj=obj, before=before, after=snapshot(obj))
+    return obj

@@ -1,8 +1,11 @@
 from django.urls import path
 
-from abierto.core import views
+from abierto.core import health, views
 
 app_name = "core"
 urlpatterns = [
     path("idioma/<str:code>/", views.language, name="language"),
+    path("salud/", health.health, name="health"),
+    # The name most load balancers and orchestrators probe by default.
+    path("healthz", health.health, name="healthz"),
 ]

@@ -16,6 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from abierto.catalog.factories import (
     DatasetFactory,
@@ -355,3 +356,44 @@ def test_my_datasets_runs_the_same_queries_for_few_or_many(client, health, membe
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(few.captured_queries) == len(many.captured_queries) <= 15
+
+
+def test_a_publisher_member_gets_an_api_key_that_the_ckan_api_accepts_until_replaced(
+    client, health, member
+):
+    client.force_login(member)
+    assert "Aún no tiene una clave de API" in client.get(reverse("catalog:my_datasets")).text
+    client.post(reverse("catalog:api_token"))
+    first = Token.objects.get(user=member).key
+    page = client.get(reverse("catalog:my_datasets")).text
+    assert first in page
+    create = {"name": "con-clave", "title": "Con clave", "notes": "Creado por un script."}
+    create |= {"owner_org": health.name, "accrual_periodicity": "R/P1M"}
+    api = Client()
+    answer = api.post(
+        "/api/3/action/package_create",
+        create,
+        content_type="application/json",
+        **{"HTTP_AUTHORIZATION": first},
+    )
+    assert answer.json()["success"], answer.json()
+    client.post(reverse("catalog:api_token"))
+    second = Token.objects.get(user=member).key
+    assert second != first
+    refused = api.post(
+        "/api/3/action/package_patch",
+        {"id": "con-clave", "title": "Otra"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=first,
+    )
+    assert refused.status_code == 403
+    assert Dataset.objects.get(name="con-clave").title == "Con clave"
+
+
+def test_only_people_who_publish_can_get_an_api_key(client):
+    client.force_login(UserFactory())
+    assert client.post(reverse("catalog:api_token")).status_code == 403
+    assert not Token.objects.exists()
+    client.logout()
+    assert client.post(reverse("catalog:api_token")).status_code == 302
+    assert not Token.objects.exists()

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from abierto.catalog import services
@@ -342,3 +343,62 @@ def test_a_malformed_fq_says_what_and_where(fq_catalog, fq, message):
         find(fq=fq)
     assert message in str(raised.value)
     assert "posición" in str(raised.value) or "Campo" in str(raised.value)
+
+
+def _facet_statements(queries) -> int:
+    return sum("WITH m AS" in query["sql"] for query in queries)
+
+
+def facet_counts(result, field: str) -> dict[str, int]:
+    return {item.name: item.count for item in result.facets[field]}
+
+
+def test_unfiltered_facets_are_cached_until_the_catalog_changes():
+    fields = ["organization", "res_format"]
+    publisher = PublisherFactory(name="salud")
+    dataset = DatasetFactory(publisher=publisher)
+    ResourceFactory(dataset=dataset, format="CSV")
+
+    def everything():
+        return search_datasets(user=ANON, facet_fields=fields)
+
+    with CaptureQueriesContext(connection) as first:
+        assert everything().count == 1
+    with CaptureQueriesContext(connection) as again:
+        result = everything()
+    assert (_facet_statements(first), _facet_statements(again)) == (1, 0)
+    assert (result.count, facet_counts(result, "res_format")) == (1, {"CSV": 1})
+    # Changes through the services (audited, as every write of the application) show at once.
+    services.resource_save(actor=None, dataset=dataset, title="Mapa", url="https://x.example/m")
+    services.resource_save(
+        actor=None, dataset=dataset, title="Mapa 2", url="https://x.example/m2", format="PDF"
+    )
+    assert facet_counts(everything(), "res_format") == {"CSV": 1, "PDF": 1}
+    # So do writes that leave no audit entry, like a fixture's.
+    DatasetFactory(publisher=publisher)
+    result = everything()
+    assert (result.count, facet_counts(result, "organization")) == (2, {"salud": 2})
+    services.dataset_delete(actor=None, dataset=dataset)
+    result = everything()
+    assert (result.count, facet_counts(result, "res_format")) == (1, {})
+    # A filtered or text search is never served from the cache.
+    with CaptureQueriesContext(connection) as filtered:
+        search_datasets(user=ANON, facet_fields=fields, filters={"organization": ["salud"]})
+        search_datasets(user=ANON, q="datos", facet_fields=fields)
+    assert _facet_statements(filtered) == 2
+
+
+def test_cached_facets_are_kept_apart_for_who_may_see_what():
+    publisher = PublisherFactory(name="hacienda")
+    editor = PublisherMemberFactory(publisher=publisher).user
+    DatasetFactory(publisher=publisher)
+    DatasetFactory(publisher=publisher, private=True)
+    fields = ["organization"]
+    for _ in range(2):  # the second round comes from the cache
+        anonymous = search_datasets(user=ANON, facet_fields=fields)
+        member = search_datasets(user=editor, facet_fields=fields)
+        stranger = search_datasets(user=UserFactory(), facet_fields=fields)
+        assert facet_counts(anonymous, "organization") == {"hacienda": 1}
+        assert facet_counts(member, "organization") == {"hacienda": 2}
+        assert facet_counts(stranger, "organization") == {"hacienda": 1}
+        assert (anonymous.count, member.count, stranger.count) == (1, 2, 1)
