@@ -12,7 +12,7 @@ from abierto.catalog.models import (
     Tag,
     Theme,
 )
-from abierto.core.admin import AuditedModelAdmin
+from abierto.core.admin import URL_FIELDS, AuditedModelAdmin
 
 
 class PublisherMemberInline(admin.TabularInline):
@@ -32,6 +32,7 @@ class PublisherAdmin(AuditedModelAdmin):
 class ResourceInline(admin.StackedInline):
     # Files arrive through the publisher's pages or the API, where they are checked and summed.
     model = Resource
+    formfield_overrides = URL_FIELDS
     extra = 0
     exclude = ["file"]
     readonly_fields = ["uuid", "size", "sha256", "media_type", "last_modified"]

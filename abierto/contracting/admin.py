@@ -4,10 +4,12 @@ from django.contrib import admin
 
 from abierto.contracting import services
 from abierto.contracting.models import Import, Publisher, Record, Release, ValidationIssue
+from abierto.core.admin import URL_FIELDS
 
 
 @admin.register(Publisher)
 class PublisherAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["name", "ocid_prefix", "organization", "endpoint_url"]
     search_fields = ["name", "ocid_prefix"]
 
