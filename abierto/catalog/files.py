@@ -6,7 +6,6 @@ multi-gigabyte resource never sits in memory.
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import re
 import unicodedata
@@ -17,8 +16,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from abierto.core import uploads
 
 ZIP = (b"PK\x03\x04",)
 OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  # legacy Office files (.xls)
@@ -84,18 +84,7 @@ def safe_name(name: str) -> str:
 
 def check(upload: UploadedFile, *, field: str = "upload") -> Checked:
     """Refuse a file too large or not what its extension says; return its facts."""
-    limit = settings.CATALOG_MAX_UPLOAD_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise ValidationError(
-            {
-                field: _("El archivo «%(name)s» pesa %(size)s; el máximo permitido es %(max)s.")
-                % {
-                    "name": upload.name,
-                    "size": filesizeformat(upload.size),
-                    "max": filesizeformat(limit),
-                }
-            }
-        )
+    uploads.refuse_if_too_large(upload, max_bytes=settings.CATALOG_MAX_UPLOAD_BYTES, field=field)
     fmt = format_from_name(upload.name or "")
     if not fmt:
         raise ValidationError(
@@ -105,17 +94,10 @@ def check(upload: UploadedFile, *, field: str = "upload") -> Checked:
             }
         )
     media_type, magic = FORMATS[fmt]
-    digest = hashlib.sha256()
-    size = 0
-    head = b""
+    # The cheap checks on the first bytes come before hashing what may be gigabytes.
     upload.seek(0)
-    for chunk in upload.chunks(CHUNK):
-        if not head:
-            head = chunk[:8192]
-        digest.update(chunk)
-        size += len(chunk)
-    upload.seek(0)
-    if size == 0:
+    head = upload.read(8192)
+    if not head:
         raise ValidationError({field: _("El archivo «%s» está vacío.") % upload.name})
     looks_right = head.startswith(magic) if magic else b"\x00" not in head
     if not looks_right:
@@ -125,4 +107,5 @@ def check(upload: UploadedFile, *, field: str = "upload") -> Checked:
                 % {"name": upload.name, "fmt": fmt}
             }
         )
-    return Checked(format=fmt, media_type=media_type, size=size, sha256=digest.hexdigest())
+    size, sha256 = uploads.measure(upload, CHUNK)
+    return Checked(format=fmt, media_type=media_type, size=size, sha256=sha256)

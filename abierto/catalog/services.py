@@ -77,12 +77,6 @@ RESOURCE_FIELDS = frozenset(
 )
 
 
-def _check_fields(values: dict[str, Any], allowed: frozenset[str], kind: str) -> None:
-    unknown = set(values) - allowed
-    if unknown:
-        raise TypeError(f"unknown {kind} fields: {sorted(unknown)}")
-
-
 def default_licence() -> Licence:
     """Libre Uso MX, which the national guidelines apply by default."""
     licence = Licence.objects.filter(key=DEFAULT_LICENCE).first()
@@ -128,7 +122,7 @@ def dataset_save(
     Blank contact fields fall back to the publisher's institutional name and mailbox, as the
     guide asks for an institutional contact point. Raises ValidationError naming each field.
     """
-    _check_fields(values, DATASET_FIELDS, "dataset")
+    audit.check_fields(values, DATASET_FIELDS, "dataset")
     creating = dataset is None
     before = None if creating else audit.snapshot(dataset)
     dataset = dataset or Dataset()
@@ -201,7 +195,7 @@ def resource_save(
     An upload is checked (type, size), streamed to storage and its checksum, size and media
     type recorded; it replaces a link and vice versa. The dataset's dates move with it.
     """
-    _check_fields(values, RESOURCE_FIELDS, "resource")
+    audit.check_fields(values, RESOURCE_FIELDS, "resource")
     creating = resource is None
     before = None if creating else audit.snapshot(resource)
     resource = resource or Resource(dataset=dataset)

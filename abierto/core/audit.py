@@ -65,6 +65,13 @@ def recording_change(*, actor: User | None, verb: str, obj: models.Model) -> Ite
     record(actor=actor, verb=verb, obj=obj, before=before, after=snapshot(obj))
 
 
+def check_fields(values: dict[str, Any], allowed, kind: str) -> None:
+    """A service given a field it does not write is a programming error, not a user's."""
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise TypeError(f"unknown {kind} fields: {sorted(unknown)}")
+
+
 def save_fields(
     *,
     actor: User | None,
@@ -78,9 +85,7 @@ def save_fields(
     The common shape of a service that creates an object or changes some of its fields;
     a field outside `allowed` is a programming error (TypeError), not a user's.
     """
-    unknown = set(values) - set(allowed)
-    if unknown:
-        raise TypeError(f"unknown {type(obj).__name__} fields: {sorted(unknown)}")
+    check_fields(values, allowed, type(obj).__name__)
     before = snapshot(obj) if obj.pk is not None else None
     for name, value in values.items():
         setattr(obj, name, value)

@@ -37,18 +37,7 @@ class CheckedUpload:
 
 def check_upload(upload: UploadedFile, *, field: str = "file") -> CheckedUpload:
     """Refuse a file too large or not of an allowed type; return its type, size and SHA-256."""
-    max_bytes = settings.DOCUMENT_MAX_BYTES
-    if upload.size is not None and upload.size > max_bytes:
-        raise ValidationError(
-            {
-                field: _("El archivo «%(name)s» pesa %(size)s; el máximo permitido es %(max)s.")
-                % {
-                    "name": upload.name,
-                    "size": filesizeformat(upload.size),
-                    "max": filesizeformat(max_bytes),
-                }
-            }
-        )
+    refuse_if_too_large(upload, max_bytes=settings.DOCUMENT_MAX_BYTES, field=field)
     extension = PurePosixPath(upload.name or "").suffix.lower().lstrip(".")
     allowed = settings.DOCUMENT_ALLOWED_TYPES
     if extension not in allowed:
@@ -69,14 +58,35 @@ def check_upload(upload: UploadedFile, *, field: str = "file") -> CheckedUpload:
                 % {"name": upload.name, "ext": extension}
             }
         )
+    size, sha256 = measure(upload)
+    return CheckedUpload(media_type=allowed[extension], size=size, sha256=sha256)
+
+
+def refuse_if_too_large(upload: UploadedFile, *, max_bytes: int, field: str) -> None:
+    """A ValidationError on `field` naming the file, its size and the limit."""
+    if upload.size is not None and upload.size > max_bytes:
+        raise ValidationError(
+            {
+                field: _("El archivo «%(name)s» pesa %(size)s; el máximo permitido es %(max)s.")
+                % {
+                    "name": upload.name,
+                    "size": filesizeformat(upload.size),
+                    "max": filesizeformat(max_bytes),
+                }
+            }
+        )
+
+
+def measure(upload: UploadedFile, chunk_size: int | None = None) -> tuple[int, str]:
+    """The file's size and SHA-256, read in chunks (never whole in memory); rewound after."""
     digest = hashlib.sha256()
     size = 0
     upload.seek(0)
-    for chunk in upload.chunks():
+    for chunk in upload.chunks(chunk_size):
         digest.update(chunk)
         size += len(chunk)
     upload.seek(0)
-    return CheckedUpload(media_type=allowed[extension], size=size, sha256=digest.hexdigest())
+    return size, digest.hexdigest()
 
 
 def _looks_like(extension: str, head: bytes, upload: UploadedFile) -> bool:
