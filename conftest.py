@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 
 from abierto.core.factories import OrganizationFactory, UserFactory
 from abierto.plans.factories import (
@@ -20,6 +21,15 @@ from abierto.plans.factories import (
     CommitteeMemberFactory,
     MilestoneFactory,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_datastore_connection(django_db_setup, django_db_blocker):
+    """With PostgreSQL the datastore alias opens a second connection to the test database;
+    it must be closed before pytest-django drops that database."""
+    yield
+    with django_db_blocker.unblock():
+        connections["datastore"].close()
 
 
 @pytest.fixture(autouse=True)

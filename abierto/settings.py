@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "abierto.participation",
     "abierto.contracting",
     "abierto.catalog",
+    "abierto.datastore",
     "abierto.reports",
 ]
 
@@ -143,6 +144,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if "TEST" in os.environ else 60
+
+# The datastore's tables (abierto/datastore) live behind their own alias: with SQLite, a file of
+# their own, so that loading a million rows never holds the platform database's write lock;
+# with PostgreSQL, the platform's database unless DATASTORE_URL names another one.
+_default_url = os.environ.get("DATABASE_URL", "")
+DATABASES["datastore"] = dj_database_url.parse(
+    os.environ.get(
+        "DATASTORE_URL",
+        _default_url
+        if _default_url and not _default_url.startswith("sqlite")
+        else f"sqlite:///{VAR_DIR / 'datastore.sqlite3'}",
+    ),
+    conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+    conn_health_checks=True,
+)
+if DATABASES["datastore"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["datastore"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {}) | {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["datastore"]["CONN_MAX_AGE"] = 0 if "TEST" in os.environ else 60
+DATABASE_ROUTERS = ["abierto.datastore.routers.DatastoreRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -1,0 +1,347 @@
+"""Where the datastore keeps its tables, and the SQL that makes, swaps and drops them.
+
+The tables live behind the `datastore` database alias (settings.py; a SQLite file of their own
+by default, the platform's database with PostgreSQL). Each load writes a new physical table
+`ds_<resource hex>_<version>`; `swap()` then, in one transaction, points the registry row and a
+view named after the resource id at it and drops the previous table. A failed load therefore
+never touches what is serving, and `datastore_search_sql` users query `"<resource id>"` as in
+CKAN.
+
+Full text: PostgreSQL keeps a stored generated tsvector (configuration `abierto_es`: Spanish
+stems over `unaccent`) under a GIN index; SQLite a contentless FTS5 table whose rowids are the
+table's `_id`s (unicode61 folding accents; it has no Spanish stemmer). Both index the text
+columns only.
+
+Column names are the file's headers, kept as written but made safe (`safe_names`): every SQL
+statement quotes them, and the registry records each field's id and type.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connections, transaction
+from django.utils.translation import gettext as _
+
+from abierto.datastore.routers import ALIAS
+
+# CKAN's names for the column types (datastore_search's `fields[].type`).
+TEXT, INT, NUMERIC, DATE, TIMESTAMP, BOOL = "text", "int", "numeric", "date", "timestamp", "bool"
+FIELD_TYPES = (TEXT, INT, NUMERIC, DATE, TIMESTAMP, BOOL)
+# SQLite keeps dates and timestamps as ISO 8601 text, which sorts and compares correctly.
+SQLITE_TYPES = {
+    TEXT: "TEXT",
+    INT: "INTEGER",
+    NUMERIC: "REAL",
+    DATE: "TEXT",
+    TIMESTAMP: "TEXT",
+    BOOL: "INTEGER",
+}
+POSTGRES_TYPES = {
+    TEXT: "text",
+    INT: "bigint",
+    NUMERIC: "numeric",
+    DATE: "date",
+    TIMESTAMP: "timestamp",
+    BOOL: "boolean",
+}
+# Below PostgreSQL's 1,600 columns per table and SQLite's 2,000, with room for `_id`.
+MAX_COLUMNS = 1000
+# PostgreSQL cuts identifiers at 63 bytes; two headers equal in their first 63 bytes would
+# otherwise collide.
+MAX_NAME_BYTES = 63
+REGISTRY = "datastore_registry"
+SEARCH_CONFIG = "abierto_es"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class SchemaError(ValueError):
+    """A table that cannot be made as asked (too many columns, unknown type)."""
+
+
+@dataclass
+class Field:
+    id: str
+    type: str = TEXT
+    # The data dictionary's free part, as CKAN has it: {"label", "notes", ...}.
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Table:
+    """A registry row: which physical table serves a resource, and its shape."""
+
+    resource_id: str
+    physical: str
+    fields: list[Field]
+    row_count: int
+    version: int
+    loaded_at: datetime
+    public: bool
+
+    @property
+    def text_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.type == TEXT]
+
+
+def connection():
+    return connections[ALIAS]
+
+
+def is_postgres() -> bool:
+    return connection().vendor == "postgresql"
+
+
+def quote(name: str) -> str:
+    """A quoted SQL identifier (both databases double the quote character)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _cut(name: str, limit: int) -> str:
+    encoded = name.encode()
+    if len(encoded) <= limit:
+        return name
+    return encoded[:limit].decode(errors="ignore").rstrip()
+
+
+def safe_names(headers: list[Any]) -> list[str]:
+    """Column names from a file's headers: kept as written where possible, always usable.
+
+    Control characters go, spaces are collapsed, a leading `_` (reserved: `_id`,
+    `_full_text`) is dropped, an empty header becomes «columna_N», names are cut to 63 bytes,
+    and repeats (ignoring case, as SQLite does) get «_2», «_3»…
+    """
+    if len(headers) > MAX_COLUMNS:
+        raise SchemaError(
+            _("El archivo tiene %(count)s columnas; el máximo es %(max)s.")
+            % {"count": f"{len(headers):,}", "max": f"{MAX_COLUMNS:,}"}
+        )
+    names: list[str] = []
+    taken: set[str] = set()
+    for position, header in enumerate(headers, start=1):
+        text = unicodedata.normalize("NFC", "" if header is None else str(header))
+        text = " ".join(_CONTROL.sub(" ", text).split()).lstrip("_").strip()
+        base = _cut(text, MAX_NAME_BYTES) or f"columna_{position}"
+        name, n = base, 1
+        while name.casefold() in taken:
+            n += 1
+            suffix = f"_{n}"
+            name = _cut(base, MAX_NAME_BYTES - len(suffix)) + suffix
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def physical_name(resource_id: uuid.UUID | str, version: int) -> str:
+    return f"ds_{uuid.UUID(str(resource_id)).hex}_{version}"
+
+
+def fts_name(physical: str) -> str:
+    return f"{physical}_fts"
+
+
+# --- Preparing the database ----------------------------------------------------------------
+
+
+def ensure_ready(cursor) -> None:
+    """Create the registry (and, on PostgreSQL, the Spanish unaccented search configuration)."""
+    if connection().vendor == "postgresql":
+        # Two first loads at once must not both create the configuration.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('abierto_datastore_ready'))")
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s", [SEARCH_CONFIG])
+        if cursor.fetchone() is None:
+            cursor.execute(f"CREATE TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} (COPY = spanish)")
+            cursor.execute(
+                f"ALTER TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} "
+                "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, spanish_stem"
+            )
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {REGISTRY} ("
+        " resource_id varchar(36) PRIMARY KEY,"
+        " physical varchar(63) NOT NULL,"
+        " fields text NOT NULL,"
+        " row_count bigint NOT NULL,"
+        " version integer NOT NULL,"
+        " loaded_at varchar(40) NOT NULL,"
+        " public boolean NOT NULL DEFAULT false)"
+    )
+
+
+# --- Reading the registry ------------------------------------------------------------------
+
+
+def _table(row) -> Table:
+    resource_id, physical, fields, row_count, version, loaded_at, public = row
+    return Table(
+        resource_id=resource_id,
+        physical=physical,
+        fields=[Field(**f) for f in json.loads(fields)],
+        row_count=row_count,
+        version=version,
+        loaded_at=datetime.fromisoformat(loaded_at),
+        public=bool(public),
+    )
+
+
+_COLUMNS = "resource_id, physical, fields, row_count, version, loaded_at, public"
+
+
+def get_table(resource_id: uuid.UUID | str) -> Table | None:
+    """The table serving `resource_id`, or None if it was never loaded."""
+    with connection().cursor() as cursor:
+        ensure_ready(cursor)
+        cursor.execute(
+            f"SELECT {_COLUMNS} FROM {REGISTRY} WHERE resource_id = %s", [str(resource_id)]
+        )
+        row = cursor.fetchone()
+    return _table(row) if row else None
+
+
+def next_version(resource_id: uuid.UUID | str) -> int:
+    table = get_table(resource_id)
+    return table.version + 1 if table else 1
+
+
+# --- Making, swapping and dropping tables --------------------------------------------------
+
+
+def _column_sql(f: Field, types: dict[str, str]) -> str:
+    if f.type not in types:
+        raise SchemaError(_("Tipo de columna desconocido: %(type)s") % {"type": f.type})
+    return f"{quote(f.id)} {types[f.type]}"
+
+
+def _text_expression(fields: list[Field]) -> str:
+    """All text columns joined by spaces: immutable SQL on both databases."""
+    parts = [f"coalesce({quote(f.id)}, '')" for f in fields if f.type == TEXT]
+    return " || ' ' || ".join(parts) if parts else "''"
+
+
+def create_table(cursor, physical: str, fields: list[Field]) -> None:
+    """An empty table for a load (dropping a leftover of a failed one with the same name)."""
+    drop_physical(cursor, physical)
+    if connection().vendor == "postgresql":
+        columns = ", ".join(_column_sql(f, POSTGRES_TYPES) for f in fields)
+        cursor.execute(
+            f"CREATE TABLE {quote(physical)} ("
+            '"_id" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, '
+            f"{columns}, "
+            f'"_full_text" tsvector GENERATED ALWAYS AS '
+            f"(to_tsvector('{SEARCH_CONFIG}'::regconfig, {_text_expression(fields)})) STORED)"
+        )
+    else:
+        columns = ", ".join(_column_sql(f, SQLITE_TYPES) for f in fields)
+        cursor.execute(f'CREATE TABLE {quote(physical)} ("_id" INTEGER PRIMARY KEY, {columns})')
+
+
+def index_table(cursor, physical: str, fields: list[Field]) -> None:
+    """Build the full-text index once the rows are in (faster than row by row)."""
+    if connection().vendor == "postgresql":
+        cursor.execute(
+            f"CREATE INDEX {quote(physical + '_ft')} ON {quote(physical)} USING gin (_full_text)"
+        )
+        cursor.execute(f"ANALYZE {quote(physical)}")
+    else:
+        fts = quote(fts_name(physical))
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE {fts} USING fts5("
+            "doc, content='', tokenize='unicode61 remove_diacritics 2')"
+        )
+        cursor.execute(
+            f"INSERT INTO {fts} (rowid, doc) "
+            f"SELECT _id, {_text_expression(fields)} FROM {quote(physical)}"
+        )
+
+
+def drop_physical(cursor, physical: str) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {quote(physical)}")
+    if connection().vendor != "postgresql":
+        cursor.execute(f"DROP TABLE IF EXISTS {quote(fts_name(physical))}")
+
+
+def _view_sql(resource_id: str, physical: str, fields: list[Field]) -> str:
+    columns = ", ".join(['"_id"', *(quote(f.id) for f in fields)])
+    return f"CREATE VIEW {quote(resource_id)} AS SELECT {columns} FROM {quote(physical)}"
+
+
+def swap(
+    resource_id: uuid.UUID | str,
+    *,
+    physical: str,
+    fields: list[Field],
+    row_count: int,
+    version: int,
+    public: bool,
+) -> Table:
+    """Serve `physical` for the resource from now on; drop the table it replaces.
+
+    One transaction: readers see the old table or the new one, never a mix or nothing.
+    """
+    resource_id = str(resource_id)
+    loaded_at = datetime.now(UTC)
+    fields_json = json.dumps([asdict(f) for f in fields], ensure_ascii=False)
+    with transaction.atomic(using=ALIAS), connection().cursor() as cursor:
+        ensure_ready(cursor)
+        cursor.execute(f"SELECT physical FROM {REGISTRY} WHERE resource_id = %s", [resource_id])
+        old = cursor.fetchone()
+        cursor.execute(f"DROP VIEW IF EXISTS {quote(resource_id)}")
+        if old is not None and old[0] != physical:
+            drop_physical(cursor, old[0])
+        cursor.execute(f"DELETE FROM {REGISTRY} WHERE resource_id = %s", [resource_id])
+        cursor.execute(
+            f"INSERT INTO {REGISTRY} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [resource_id, physical, fields_json, row_count, version, loaded_at.isoformat(), public],
+        )
+        cursor.execute(_view_sql(resource_id, physical, fields))
+    return Table(resource_id, physical, fields, row_count, version, loaded_at, public)
+
+
+def update_registry(
+    resource_id: uuid.UUID | str,
+    *,
+    fields: list[Field] | None = None,
+    row_count: int | None = None,
+    public: bool | None = None,
+) -> None:
+    """Change what the registry says of a table (after an upsert, a dictionary edit, or the
+    dataset turning public or private) without touching its rows."""
+    sets, params = [], []
+    if fields is not None:
+        sets.append("fields = %s")
+        params.append(json.dumps([asdict(f) for f in fields], ensure_ascii=False))
+    if row_count is not None:
+        sets.append("row_count = %s")
+        params.append(row_count)
+    if public is not None:
+        sets.append("public = %s")
+        params.append(public)
+    if not sets:
+        return
+    with connection().cursor() as cursor:
+        ensure_ready(cursor)
+        cursor.execute(
+            f"UPDATE {REGISTRY} SET {', '.join(sets)} WHERE resource_id = %s",
+            [*params, str(resource_id)],
+        )
+
+
+def drop(resource_id: uuid.UUID | str) -> bool:
+    """Remove a resource's table altogether (datastore_delete without filters)."""
+    resource_id = str(resource_id)
+    with transaction.atomic(using=ALIAS), connection().cursor() as cursor:
+        ensure_ready(cursor)
+        cursor.execute(f"SELECT physical FROM {REGISTRY} WHERE resource_id = %s", [resource_id])
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        cursor.execute(f"DROP VIEW IF EXISTS {quote(resource_id)}")
+        drop_physical(cursor, row[0])
+        cursor.execute(f"DELETE FROM {REGISTRY} WHERE resource_id = %s", [resource_id])
+    return True
