@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/", include("abierto.catalog.ckan_urls")),
     path("api/", include("abierto.api_urls")),
     path("datos/cosechas/", include("abierto.catalog.harvest_urls")),
+    path("datos/almacen/", include("abierto.datastore.urls")),
     path("datos/", include("abierto.catalog.urls")),
     path("", include("abierto.catalog.federation_urls")),
     path("", include("abierto.plans.reporting_urls")),
