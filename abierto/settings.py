@@ -48,9 +48,20 @@ def envsecret(name: str, default: str = "") -> str:
 
 
 DEBUG = envbool("DEBUG", False)
-# The development key only serves the embedded default; production sets SECRET_KEY.
-SECRET_KEY = envsecret("SECRET_KEY") or "abierto-insecure-development-key-change-me-in-production"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# The development key only serves the embedded default on this machine. Served under any other
+# host name, the platform refuses to start without SECRET_KEY: sessions, password-reset links
+# and signed values would otherwise be forgeable by anyone who read this file.
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "[::1]", "::1"}
+SECRET_KEY = envsecret("SECRET_KEY")
+if not SECRET_KEY:
+    if set(ALLOWED_HOSTS) - LOCAL_HOSTS:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set, and ALLOWED_HOSTS names a public host "
+            f"({', '.join(sorted(set(ALLOWED_HOSTS) - LOCAL_HOSTS))}): set SECRET_KEY "
+            "(or SECRET_KEY_FILE) to a long random value; see docs/deploy.md."
+        )
+    SECRET_KEY = "abierto-insecure-development-key-change-me-in-production"  # noqa: S105
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Gobierno Abierto Jalisco")
@@ -92,6 +103,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that its request id and duration cover everything below, redirects included.
     "abierto.core.logs.RequestIdMiddleware",
+    "abierto.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,8 +172,10 @@ DATABASES["datastore"] = dj_database_url.parse(
     conn_health_checks=True,
 )
 if DATABASES["datastore"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["datastore"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {}) | {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+    DATABASES["datastore"]["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+        ),
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["datastore"]["CONN_MAX_AGE"] = 0 if "TEST" in os.environ else 60
@@ -207,7 +221,27 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads: this machine's MEDIA_ROOT, or S3-compatible object storage (MEDIA_STORAGE=s3).
+    "default": (
+        {
+            "BACKEND": "abierto.core.storage_s3.S3MediaStorage",
+            "OPTIONS": {
+                "bucket_name": os.environ.get("S3_BUCKET", ""),
+                "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+                "region_name": os.environ.get("S3_REGION") or None,
+                "access_key": envsecret("S3_ACCESS_KEY_ID") or None,
+                "secret_key": envsecret("S3_SECRET_ACCESS_KEY") or None,
+                "location": os.environ.get("S3_PREFIX", "media"),
+                # Never overwrite: every upload keeps its own name, as on the file system.
+                "file_overwrite": False,
+                # Objects stay private: downloads go through the platform (permissions, ETag).
+                "default_acl": None,
+                "querystring_auth": True,
+            },
+        }
+        if os.environ.get("MEDIA_STORAGE", "filesystem") == "s3"
+        else {"BACKEND": "abierto.core.storage.MediaStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -239,6 +273,14 @@ DOCUMENT_ALLOWED_TYPES = {
 
 # The open data catalog: resource files stream to storage in chunks, never whole in memory.
 CATALOG_MAX_UPLOAD_BYTES = envint("CATALOG_MAX_UPLOAD_BYTES", 2 * 1024**3)
+# The datastore's datastore_search_sql: off unless switched on; one read-only SELECT over public
+# tables, stopped after DATASTORE_SQL_TIMEOUT_MS milliseconds.
+DATASTORE_SQL_ENABLED = envbool("DATASTORE_SQL_ENABLED", False)
+DATASTORE_SQL_TIMEOUT_MS = envint("DATASTORE_SQL_TIMEOUT_MS", 5000)
+# PostgreSQL: how datastore_search_sql logs in as the read-only role abierto_datastore_reader
+# (e.g. postgresql://abierto_datastore_reader:PASSWORD@db:5432/abierto); unset, the datastore's
+# database as that role without a password (trust authentication: development and CI).
+DATASTORE_SQL_URL = envsecret("DATASTORE_SQL_URL")
 
 CACHES = {
     "default": (
@@ -267,6 +309,9 @@ TASKS = {
 # /salud/ reports an error when the oldest task ready to run has waited longer than this:
 # the workers are down or cannot keep up.
 HEALTH_MAX_TASK_AGE_SECONDS = envint("HEALTH_MAX_TASK_AGE_SECONDS", 900)
+# /metricas (Prometheus) answers only a scraper sending "Authorization: Bearer <token>";
+# unset, the endpoint does not exist.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -325,8 +370,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
-# Load balancers probe app servers over plain HTTP: a redirect would read as unhealthy.
-SECURE_REDIRECT_EXEMPT = [r"^salud/$", r"^healthz$"]
+# Load balancers probe app servers, and Prometheus scrapes them, over plain HTTP on the private
+# network: a redirect would read as unhealthy.
+SECURE_REDIRECT_EXEMPT = [r"^salud/$", r"^healthz$", r"^metricas$", r"^metrics$"]
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from abierto.datastore import exports as datastore_exports
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("cuentas/", include("abierto.participation.account_urls")),
@@ -13,6 +15,8 @@ urlpatterns = [
     path("api/", include("abierto.api_urls")),
     path("datos/cosechas/", include("abierto.catalog.harvest_urls")),
     path("datos/almacen/", include("abierto.datastore.urls")),
+    # CKAN's DataStore dump, as ckanapi and CKAN links expect it.
+    path("datastore/dump/<uuid:resource_id>", datastore_exports.dump, name="datastore_dump"),
     path("datos/", include("abierto.catalog.urls")),
     path("", include("abierto.catalog.federation_urls")),
     path("", include("abierto.plans.reporting_urls")),
@@ -24,3 +28,5 @@ urlpatterns = [
     path("<slug:exercise>/planes/", include("abierto.plans.urls")),
     path("<slug:exercise>/participacion/", include("abierto.participation.urls")),
 ]
+
+handler500 = "abierto.core.errors.server_error"

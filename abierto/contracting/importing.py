@@ -22,6 +22,7 @@ from django.utils import timezone
 from abierto.contracting import compiling, reading, validation
 from abierto.contracting.models import Import, Publisher, Release, ValidationIssue
 from abierto.contracting.upgrade import looks_like_1_0, upgrade_release
+from abierto.core import metrics
 
 PREFIX = re.compile(r"^(ocds-[a-z0-9]{6})-", re.IGNORECASE)
 ISSUES_PER_RELEASE = 20
@@ -278,6 +279,11 @@ def load(import_: Import, path: str) -> Import:
     import_.report = {"format": import_.format, **loader.summary()}
     loader.finish()
     import_.save()
+    metrics.count_import(
+        "contracting",
+        rows=import_.releases_stored,
+        ok=import_.status == Import.Status.DONE,
+    )
     return import_
 
 

@@ -18,6 +18,7 @@ from abierto.contracting import fetching, importing
 from abierto.contracting.models import Import, Publisher
 from abierto.core import audit
 from abierto.core.models import User
+from abierto.core.storage import local_path
 
 PUBLISHER_FIELDS = (
     "name",
@@ -112,7 +113,8 @@ def import_run(*, import_id: int) -> Import:
         finally:
             os.unlink(tmp)
     else:
-        importing.load(import_, import_.file.path)
+        with local_path(import_.file) as path:
+            importing.load(import_, str(path))
     audit.record(
         actor=None,
         verb="import_run",

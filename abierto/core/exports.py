@@ -18,6 +18,8 @@ from typing import Any
 
 from django.http import HttpRequest, StreamingHttpResponse
 
+# The data dictionary's column types, in CKAN's names (the datastore's schema uses these).
+FIELD_TYPES = ("text", "int", "numeric", "date", "timestamp", "bool")
 FORMATS = ("csv", "json")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -33,6 +35,52 @@ class Column:
 
     name: str
     value: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One column of an export as its data dictionary describes it: name, type, label, notes.
+
+    An export declares its columns once (a tuple of these next to the view); the view reads
+    its values with :func:`declared_columns` and the catalog publishes the same tuple as the
+    resource's data dictionary (:func:`data_dictionary`), so the two cannot drift apart.
+    """
+
+    name: str
+    type: str
+    label: str
+    notes: str
+
+    def __post_init__(self) -> None:
+        if self.type not in FIELD_TYPES:
+            raise ValueError(
+                f"Column {self.name!r}: unknown type {self.type!r} (one of {FIELD_TYPES})"
+            )
+
+
+def declared_columns(declared: Sequence[Declared], **getters: Callable[[Any], Any]) -> list[Column]:
+    """The export's columns in their declared order, each read by the getter of its name."""
+    names = [column.name for column in declared]
+    missing = [name for name in names if name not in getters]
+    extra = [name for name in getters if name not in names]
+    if missing or extra:
+        raise ValueError(
+            f"Export columns differ from their declaration: no getter for {missing}, "
+            f"undeclared {extra}"
+        )
+    return [Column(column.name, getters[column.name]) for column in declared]
+
+
+def data_dictionary(declared: Sequence[Declared]) -> list[dict[str, Any]]:
+    """The declared columns in CKAN's data dictionary shape (labels in the active language)."""
+    return [
+        {
+            "id": column.name,
+            "type": column.type,
+            "info": {"label": str(column.label), "notes": str(column.notes)},
+        }
+        for column in declared
+    ]
 
 
 def requested_format(request: HttpRequest) -> str | None:

@@ -45,6 +45,18 @@ def request_id_from(header: str | None) -> str:
     return uuid.uuid4().hex
 
 
+# URL parts that are secrets: whoever reads the logs must not be able to reset a password.
+SECRET_KWARGS = frozenset({"uidb64", "token"})
+
+
+def logged_path(request: HttpRequest) -> str:
+    """The path, or its URL pattern when the path holds a secret (password-reset links)."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and SECRET_KWARGS & set(match.kwargs):
+        return "/" + match.route
+    return request.path
+
+
 class RequestIdMiddleware:
     """Give every request an id, echo it in the response, and log one line per request."""
 
@@ -60,16 +72,17 @@ class RequestIdMiddleware:
             response = self.get_response(request)
             response[HEADER] = request_id
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            path = logged_path(request)
             request_logger.info(
                 "%s %s %s %sms",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 duration_ms,
                 extra={
                     "request_id": request_id,
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": duration_ms,
                 },

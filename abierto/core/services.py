@@ -9,9 +9,11 @@ from django.db import models, transaction
 
 from abierto.core import audit
 from abierto.core.models import Document, User
+from abierto.core.storage import undo_files_on_error
 from abierto.core.uploads import check_upload
 
 
+@undo_files_on_error
 @transaction.atomic
 def document_attach(
     *,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from abierto.core import health, views
+from abierto.core import health, metrics, views
 
 app_name = "core"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("salud/", health.health, name="health"),
     # The name most load balancers and orchestrators probe by default.
     path("healthz", health.health, name="healthz"),
+    path("metricas", metrics.metrics, name="metrics"),
+    path("metrics", metrics.metrics),
 ]

@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from abierto.core import audit
 from abierto.core.models import Document, User
 from abierto.core.services import document_attach
+from abierto.core.storage import undo_files_on_error
 from abierto.core.uploads import check_upload
 from abierto.plans import rules as plan_rules
 from abierto.plans.models import Milestone, ProgressUpdate, Verification
 
 
+@undo_files_on_error
 @transaction.atomic
 def progress_update_report(
     *,

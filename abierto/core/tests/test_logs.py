@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -91,3 +94,49 @@ def test_a_line_outside_a_request_has_no_request_id():
 
     assert entry["message"] == "hecho 3"
     assert entry["request_id"] is None
+
+
+def test_a_password_reset_link_never_reaches_the_log(client, caplog, citizen):
+    """Whoever reads the logs must not be able to take over an account."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    caplog.set_level(logging.INFO)
+    uid = urlsafe_base64_encode(force_bytes(citizen.pk))
+    token = default_token_generator.make_token(citizen)
+
+    response = client.get(f"/cuentas/reset/{uid}/{token}/")
+
+    assert response.status_code == 302  # on to the form, the token kept in the session
+    logged = "\n".join(JsonFormatter().format(r) for r in caplog.records)
+    assert token not in logged and uid not in logged
+    paths = [r.path for r in caplog.records if r.name == "abierto.requests"]
+    assert paths == ["/cuentas/reset/<uidb64>/<token>/"]
+
+
+def _settings_import(env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "SECRET_KEY_FILE")}
+    return subprocess.run(  # noqa: S603 — this interpreter, a fixed script
+        [sys.executable, "-c", "import abierto.settings"],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_public_host_without_secret_key_refuses_to_start():
+    refused = _settings_import({"ALLOWED_HOSTS": "datos.jalisco.gob.mx"})
+    assert refused.returncode != 0
+    assert "SECRET_KEY is not set" in refused.stderr
+    assert "datos.jalisco.gob.mx" in refused.stderr
+
+    assert (
+        _settings_import(
+            {"ALLOWED_HOSTS": "datos.jalisco.gob.mx", "SECRET_KEY": "x" * 50}
+        ).returncode
+        == 0
+    )
+    # The embedded default on this machine keeps working without one.
+    assert _settings_import({}).returncode == 0

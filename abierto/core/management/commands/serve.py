@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -19,14 +22,24 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind: str, workers: int, **options):
         python = sys.executable
+        # Web workers and the task worker write their Prometheus counters here; /metricas
+        # sums them. Emptied at start: counters of an earlier run are not this run's.
+        metrics_dir = settings.VAR_DIR / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
         processes = [
-            subprocess.Popen([python, "manage.py", "db_worker", "--interval", "1", "--no-reload"]),  # noqa: S603
+            subprocess.Popen(  # noqa: S603
+                [python, "manage.py", "worker", "--interval", "1", "--no-reload"], env=env
+            ),
             subprocess.Popen(  # noqa: S603
                 [
                     python,
                     "-m",
                     "gunicorn",
                     "abierto.wsgi",
+                    "--config",
+                    "python:abierto.gunicorn_conf",
                     "--bind",
                     bind,
                     "--workers",
@@ -35,7 +48,8 @@ class Command(BaseCommand):
                     "4",
                     "--access-logfile",
                     "-",
-                ]
+                ],
+                env=env,
             ),
         ]
         self.stdout.write(f"Abierto: http://{bind}/  (Ctrl+C para detener)")
