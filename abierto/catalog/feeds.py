@@ -30,7 +30,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from abierto.core.exports import Declared, data_dictionary
 from abierto.core.models import AuditEntry, Exercise, Jurisdiction
+from abierto.participation.exports import EVENT_COLUMNS, PROPOSAL_COLUMNS
+from abierto.plans.exports import (
+    COMMITMENT_COLUMNS,
+    MILESTONE_COLUMNS,
+    PLAN_COLUMNS,
+    UPDATE_COLUMNS,
+)
+from abierto.secretariat.exports import AGREEMENT_COLUMNS, MEMBER_COLUMNS, SESSION_COLUMNS
 
 # feed key -> models ("app_label.model") whose changes change the feed's data
 FEED_MODELS: dict[str, frozenset[str]] = {
@@ -44,6 +53,19 @@ FEED_MODELS: dict[str, frozenset[str]] = {
     "events": frozenset({"participation.event"}),
     "proposals": frozenset({"participation.proposal", "participation.support"}),
     "contracting": frozenset({"contracting.import"}),
+}
+# feed key -> the columns its CSV and JSON exports declare (their data dictionary). The
+# open contracting feed publishes OCDS packages, described by their schema (conforms_to).
+FEED_COLUMNS: dict[str, tuple[Declared, ...]] = {
+    "plans": PLAN_COLUMNS,
+    "commitments": COMMITMENT_COLUMNS,
+    "milestones": MILESTONE_COLUMNS,
+    "progress": UPDATE_COLUMNS,
+    "secretariat": MEMBER_COLUMNS,
+    "sessions": SESSION_COLUMNS,
+    "agreements": AGREEMENT_COLUMNS,
+    "events": EVENT_COLUMNS,
+    "proposals": PROPOSAL_COLUMNS,
 }
 # Feeds published once per public action plan; the others once per exercise.
 PLAN_FEEDS = frozenset({"commitments", "milestones", "progress"})
@@ -201,6 +223,8 @@ class ResourceSpec:
     format: str
     media_type: str
     conforms_to: str = ""
+    # CKAN's data dictionary: [{"id", "type", "info": {"label", "notes"}}], one per column.
+    data_dictionary: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,8 +260,15 @@ def platform_mailbox() -> str:
     return "datos@localhost"
 
 
-def _exports(path: str, title: str, *, query: bool) -> tuple[ResourceSpec, ...]:
-    """The CSV and JSON downloads of a list: `path?format=` or `path` with its own extension."""
+def _exports(
+    path: str, title: str, *, query: bool, columns: tuple[Declared, ...] = ()
+) -> tuple[ResourceSpec, ...]:
+    """The CSV and JSON downloads of a list: `path?format=` or `path` with its own extension.
+
+    Both carry the export's declared columns as their data dictionary (the JSON records have
+    the CSV's columns as keys).
+    """
+    dictionary = tuple(data_dictionary(columns))
 
     def url(fmt: str) -> str:
         return absolute(f"{path}?format={fmt}" if query else path.replace("{fmt}", fmt))
@@ -249,6 +280,7 @@ def _exports(path: str, title: str, *, query: bool) -> tuple[ResourceSpec, ...]:
             url=url("csv"),
             format="CSV",
             media_type="text/csv",
+            data_dictionary=dictionary,
         ),
         ResourceSpec(
             title=_("%(title)s (JSON)") % {"title": title},
@@ -256,6 +288,7 @@ def _exports(path: str, title: str, *, query: bool) -> tuple[ResourceSpec, ...]:
             url=url("json"),
             format="JSON",
             media_type="application/json",
+            data_dictionary=dictionary,
         ),
     )
 
@@ -296,7 +329,7 @@ def exercise_specs(exercise: Exercise) -> list[DatasetSpec]:
                 title=title,
                 description=description + _(LIVE),
                 landing_page=absolute(page),
-                resources=_exports(export, title, query=query),
+                resources=_exports(export, title, query=query, columns=FEED_COLUMNS[key]),
                 tags=extra.pop("tags"),
                 spatial=place,
                 **extra,
@@ -653,6 +686,7 @@ def _write_resources(dataset, wanted: Iterable[ResourceSpec], current: list, res
             "format": spec.format,
             "media_type": spec.media_type,
             "conforms_to": spec.conforms_to,
+            "data_dictionary": list(spec.data_dictionary),
             "position": position,
         }
         resource = current[position] if position < len(current) else None

@@ -14,7 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from abierto.catalog import files
 from abierto.catalog.models import (
@@ -103,13 +103,13 @@ class DatasetForm(forms.Form):
         help_text=gettext_lazy("Separadas por comas; por ejemplo: escuelas, educación básica."),
     )
     themes = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Temas"),
+        label=pgettext_lazy("catálogo de datos", "Temas"),
         queryset=Theme.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     licence = forms.ModelChoiceField(
-        label=gettext_lazy("Licencia"),
+        label=pgettext_lazy("catálogo de datos", "Licencia"),
         queryset=Licence.objects.all(),
         to_field_name="key",
         empty_label=None,

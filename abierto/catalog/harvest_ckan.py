@@ -3,7 +3,9 @@
 `package_search` is paged with rows=100, start += what came back, sort "id asc" (stable while
 the remote changes), until an empty page; two identical consecutive pages mean the remote
 ignores `start`, and the run stops instead of looping. Incremental runs add
-`metadata_modified:[<since - 1 h>Z TO *]` to the source's own filter (fq).
+`metadata_modified:[<since - 1 h>Z TO *]` to the source's own filter (fq), so they cannot tell
+a deletion from no change: `ids` then lists what the source still has (`fl=id`, the source's
+own filter only), so that the run can withdraw what disappeared.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from abierto.catalog.harvest_remote import (
 from abierto.catalog.models import HarvestSource
 
 ROWS = 100
+# CKAN caps `rows` at 1000; asking only for ids keeps those pages small.
+ID_ROWS = 1000
 MAX_PAGES = 10_000
 # ckanext-harvest asks for what changed since its last run minus an hour (clock skew, slow
 # commits on the remote).
@@ -86,6 +90,40 @@ def read(
             found.setdefault(remote.guid, remote)
         start += len(results)
         progress(len(found))
+    raise HarvestError(
+        _("La fuente dio más de %(n)s páginas; se detuvo la cosecha.") % {"n": MAX_PAGES}
+    )
+
+
+def ids(source: HarvestSource) -> set[str]:
+    """The id of every dataset the remote CKAN still gives for this source (no `since`)."""
+    url = endpoint(source.url)
+    fq = filter_query(source, None)
+    found: set[str] = set()
+    start, previous = 0, None
+    for _page in range(MAX_PAGES):
+        params: dict[str, Any] = {"rows": ID_ROWS, "start": start, "sort": "id asc", "fl": "id"}
+        if fq:
+            params["fq"] = fq
+        page_url = f"{url}?{urlencode(params)}"
+        results = _results(page_url, source.url)
+        if not results:
+            return found
+        page = [
+            text(item.get("id")) or text(item.get("name")) if isinstance(item, dict) else ""
+            for item in results
+        ]
+        if page == previous:
+            raise HarvestError(
+                _(
+                    "La paginación de la fuente no avanza: %(url)s devolvió la misma página que "
+                    "la anterior; se detuvo la cosecha para no repetir conjuntos."
+                )
+                % {"url": page_url}
+            )
+        previous = page
+        found.update(guid for guid in page if guid)
+        start += len(results)
     raise HarvestError(
         _("La fuente dio más de %(n)s páginas; se detuvo la cosecha.") % {"n": MAX_PAGES}
     )

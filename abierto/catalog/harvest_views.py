@@ -29,6 +29,7 @@ ACTIONS = {
     "updated": _("actualizado"),
     "unchanged": _("sin cambios"),
     "failed": _("con error"),
+    "deleted": _("retirado"),
 }
 
 

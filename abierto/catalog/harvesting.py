@@ -11,6 +11,13 @@ remote dataset is written in its own transaction through the catalog's services:
   "failed" with the reason, and nothing of it is written;
 - a new dataset whose name is taken here gets a suffixed name (name-2, name-3…).
 
+After a complete read of the source (DCAT and data.json runs always; a CKAN run also lists the
+ids the source still has, since its incremental read only gives what changed), the datasets of
+this source whose remote id is gone are withdrawn: marked deleted through
+`services.dataset_delete`, so their permanent addresses keep answering. A run that failed
+withdraws nothing, and neither does one that read no dataset at all from a source that had
+some here (an empty answer by mistake must not wipe the catalog).
+
 A preview (HarvestRun.preview) does the same work, reports the same, and rolls every write back.
 """
 
@@ -66,7 +73,13 @@ ACTIVE_FOR = dt.timedelta(hours=6)
 PROGRESS_EVERY = 20
 NOT_SPECIFIED = "notspecified"
 
-CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
+CREATED, UPDATED, UNCHANGED, FAILED, DELETED = (
+    "created",
+    "updated",
+    "unchanged",
+    "failed",
+    "deleted",
+)
 
 
 class _Rollback(Exception):
@@ -154,7 +167,11 @@ def execute(run_id: int) -> HarvestRun:
             remotes = READERS[source.kind](
                 source, since=since, progress=lambda n: _save(run, seen=n)
             )
-            _apply_all(run, remotes)
+            present = {remote.guid for remote in remotes}
+            if since is not None:
+                # An incremental read only gives what changed: ask what still exists.
+                present |= harvest_ckan.ids(source)
+            _apply_all(run, remotes, present)
         except (HarvestError, FetchError) as exc:
             _save(run, status=HarvestRun.Status.FAILED, error=str(exc), finished_at=timezone.now())
         except Exception as exc:
@@ -169,9 +186,9 @@ def execute(run_id: int) -> HarvestRun:
     return run
 
 
-def _apply_all(run: HarvestRun, remotes: list[RemoteDataset]) -> None:
+def _apply_all(run: HarvestRun, remotes: list[RemoteDataset], present: set[str]) -> None:
     lookups = Lookups(run.source)
-    counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0, FAILED: 0}
+    counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0, FAILED: 0, DELETED: 0}
     report = []
     _save(run, seen=len(remotes))
     for number, remote in enumerate(remotes, start=1):
@@ -180,7 +197,58 @@ def _apply_all(run: HarvestRun, remotes: list[RemoteDataset]) -> None:
         report.append(entry)
         if number % PROGRESS_EVERY == 0:
             _save(run, **counts)
-    _save(run, **counts, report=report, status=HarvestRun.Status.DONE, finished_at=timezone.now())
+    withdrawn, warning = withdraw_missing(run.source, present, preview=run.preview)
+    counts[DELETED] = len(withdrawn)
+    report.extend(withdrawn)
+    _save(
+        run,
+        **counts,
+        report=report,
+        warning=warning,
+        status=HarvestRun.Status.DONE,
+        finished_at=timezone.now(),
+    )
+
+
+def withdraw_missing(
+    source: HarvestSource, present: set[str], *, preview: bool
+) -> tuple[list[dict[str, str]], str]:
+    """Mark deleted this source's datasets whose remote id the source no longer gives.
+
+    `present` must be every remote id of a complete read. Returns the report entries (in a
+    preview: what would be withdrawn, with nothing written) and a warning when the safety
+    rule held the withdrawal back.
+    """
+    harvested = list(
+        Dataset.objects.filter(harvest_source=source, origin=Dataset.Origin.HARVESTED)
+        .exclude(state=Dataset.State.DELETED)
+        .order_by("title", "pk")
+    )
+    missing = [dataset for dataset in harvested if dataset.harvest_guid not in present]
+    if not missing:
+        return [], ""
+    if not present:
+        return [], _(
+            "La fuente no dio ningún conjunto y aquí hay %(n)s cosechados de ella: por "
+            "precaución no se retiró ninguno. Si la fuente de verdad quedó vacía, retírelos a "
+            "mano."
+        ) % {"n": len(harvested)}
+    entries = []
+    for dataset in missing:
+        if not preview:
+            services.dataset_delete(actor=None, dataset=dataset)
+        entries.append(
+            {
+                "guid": dataset.harvest_guid,
+                "title": dataset.title[:300],
+                "action": DELETED,
+                "reason": _("Ya no está en la fuente: se marcó como eliminado aquí.")
+                if not preview
+                else _("Ya no está en la fuente: la cosecha lo marcaría como eliminado."),
+                "dataset": dataset.name,
+            }
+        )
+    return entries, ""
 
 
 class Lookups:
@@ -280,13 +348,20 @@ def apply(
     licence = lookups.licence(remote.licence)
     fingerprint = _fingerprint(remote, publisher, licence)
     existing = Dataset.objects.filter(harvest_source=source, harvest_guid=remote.guid).first()
-    if existing is not None and existing.extras.get("harvest", {}).get("hash") == fingerprint:
+    if (
+        existing is not None
+        and existing.state != Dataset.State.DELETED
+        and existing.extras.get("harvest", {}).get("hash") == fingerprint
+    ):
         entry.update(action=UNCHANGED, dataset=existing.name)
         return entry
+    restoring = existing is not None and existing.state == Dataset.State.DELETED
     try:
         with transaction.atomic():
             dataset = _write(source, remote, existing, publisher, licence, fingerprint, lookups)
             entry.update(action=UPDATED if existing else CREATED, dataset=dataset.name)
+            if restoring:
+                entry["reason"] = _("Estaba eliminado aquí y la fuente lo tiene: se restauró.")
             if preview:
                 raise _Rollback
     except _Rollback:

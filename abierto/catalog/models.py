@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from abierto.core.models import Jurisdiction, Organization
 
@@ -37,8 +38,8 @@ class Licence(models.Model):
 
     class Meta:
         ordering = ["title"]
-        verbose_name = _("licencia")
-        verbose_name_plural = _("licencias")
+        verbose_name = pgettext_lazy("catálogo de datos", "licencia")
+        verbose_name_plural = pgettext_lazy("catálogo de datos", "licencias")
 
     def __str__(self) -> str:
         return self.title
@@ -55,8 +56,8 @@ class Theme(models.Model):
 
     class Meta:
         ordering = ["title"]
-        verbose_name = _("tema")
-        verbose_name_plural = _("temas")
+        verbose_name = pgettext_lazy("catálogo de datos", "tema")
+        verbose_name_plural = pgettext_lazy("catálogo de datos", "temas")
 
     def __str__(self) -> str:
         return self.title
@@ -207,13 +208,19 @@ class Dataset(models.Model):
         verbose_name=_("dependencia publicadora"),
     )
     themes = models.ManyToManyField(
-        Theme, related_name="datasets", blank=True, verbose_name=_("temas")
+        Theme,
+        related_name="datasets",
+        blank=True,
+        verbose_name=pgettext_lazy("catálogo de datos", "temas"),
     )
     tags = models.ManyToManyField(
         Tag, related_name="datasets", blank=True, verbose_name=_("palabras clave")
     )
     licence = models.ForeignKey(
-        Licence, on_delete=models.PROTECT, related_name="datasets", verbose_name=_("licencia")
+        Licence,
+        on_delete=models.PROTECT,
+        related_name="datasets",
+        verbose_name=pgettext_lazy("catálogo de datos", "licencia"),
     )
     contact_name = models.CharField(_("punto de contacto"), max_length=200)
     contact_email = models.EmailField(_("buzón de contacto"))
@@ -435,9 +442,14 @@ class HarvestRun(models.Model):
     updated = models.PositiveIntegerField(_("actualizados"), default=0)
     unchanged = models.PositiveIntegerField(_("sin cambios"), default=0)
     failed = models.PositiveIntegerField(_("con error"), default=0)
-    # [{"guid": ..., "title": ..., "action": "created|updated|unchanged|failed", "reason": ...}]
+    # Harvested datasets withdrawn (soft-deleted) because the source no longer has them.
+    deleted = models.PositiveIntegerField(_("retirados"), default=0)
+    # [{"guid": ..., "title": ..., "action": "created|updated|unchanged|failed|deleted",
+    #   "reason": ..., "dataset": ...}]
     report = models.JSONField(_("informe"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Why a run that ended well withdrew nothing although it could have (the safety rule).
+    warning = models.TextField(_("aviso"), blank=True)
     started_at = models.DateTimeField(_("inicio"), null=True, blank=True)
     finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)

@@ -25,10 +25,14 @@ or a theme changing): the ids are collected during a transaction and re-indexed 
 commits, or before the next search in the same transaction. Bulk loads that bypass signals
 call :func:`reindex` (or `manage.py reindex_catalog`).
 
-Facets are counted by one GROUP BY query per facet field over the matched set, so a search
-costs a constant number of queries however many datasets match. The count and facets of an
-unfiltered search (no q, fq or facet selection: the whole catalog, the costliest and most
-requested) are cached under the catalog's content version (see _cached_count_and_facets).
+Beside the text, each index row keeps the dataset's facet keys (migration 0006: public or
+not, publisher, licence, jurisdiction, formats, theme and tag ids). One statement returns a
+search's count, every facet and, in the default order of a text search, the page of results:
+one pass over the matching rows, without joins to resources, tags or themes (see "Facet
+keys" below), so a search costs the same few queries however many datasets match. The count
+and facets of an unfiltered search (no q, fq or facet selection: the whole catalog, the
+costliest and most requested) are cached under the catalog's content version (see
+_cached_count_and_facets).
 
 Facet and filter fields: organization (publisher `name`), groups (theme `name`), tags (tag
 name), res_format (resource format, upper case), license_id (licence key) and jurisdiction:
@@ -42,7 +46,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import json
 import re
+import string
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -93,6 +99,8 @@ __all__ = [
 ]
 
 TABLE = DatasetSearch._meta.db_table
+# SQLite only: the facet keys beside the FTS5 table (on PostgreSQL they are columns of TABLE).
+KEYS_TABLE = "catalog_datasetsearchkeys"
 COLUMNS = ("title", "keywords", "publisher", "body")
 # SQLite bm25 weights per column, in COLUMNS order; PostgreSQL's equivalent is PG_WEIGHTS.
 BM25_WEIGHTS = (10.0, 5.0, 3.0, 1.0)
@@ -195,26 +203,85 @@ def index_datasets(ids: Iterable[int]) -> None:
             .select_related("publisher__jurisdiction", "spatial")
             .prefetch_related("tags", "themes", "resources")
         )
-        rows = [(dataset.pk, *document(dataset)) for dataset in datasets]
+        datasets = list(datasets)
         with transaction.atomic(), connection.cursor() as cursor:
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)  # noqa: S608
-            _insert(cursor, rows)
+            if connection.vendor == "sqlite":
+                cursor.execute(
+                    f"DELETE FROM {KEYS_TABLE} WHERE dataset_id IN ({marks})",  # noqa: S608
+                    chunk,
+                )
+            _insert(cursor, datasets)
 
 
-def _insert(cursor, rows: list[tuple]) -> None:
-    if not rows:
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+
+
+def facet_keys(dataset: Dataset) -> tuple:
+    """A dataset's facet keys (its tags, themes, resources prefetched): see "Facet keys".
+
+    Formats are upper-cased as the database's UPPER() does it, as the facet always showed
+    them: here for SQLite (ASCII letters only), in the INSERT for PostgreSQL (its locale's).
+    """
+    formats = {
+        r.format if connection.vendor == "postgresql" else r.format.translate(_ASCII_UPPER)
+        for r in dataset.resources.all()
+        if r.state == Dataset.State.ACTIVE
+    }
+    return (
+        # Dataset.objects.public(): active and not private.
+        dataset.state == Dataset.State.ACTIVE and not dataset.private,
+        dataset.publisher_id,
+        dataset.licence_id,
+        dataset.publisher.jurisdiction_id if dataset.publisher_id else None,
+        sorted(f for f in formats if f),
+        sorted(theme.pk for theme in dataset.themes.all()),
+        sorted(tag.pk for tag in dataset.tags.all()),
+    )
+
+
+def _insert(cursor, datasets: list[Dataset]) -> None:
+    """Write the index rows (text and facet keys) of these datasets, prefetched as above."""
+    if not datasets:
         return
     if connection.vendor == "postgresql":
-        # Only the weighted tsvector is stored (see migration 0003): small rows, short scans.
+        # Only the weighted tsvector is stored (see migration 0003): small rows, short scans;
+        # the facet keys sit beside it (migration 0006).
         weighted = " || ".join(
             f"setweight(to_tsvector('simple', %s), '{label}')" for label in PG_LABELS.values()
         )
-        sql = f"INSERT INTO {TABLE} (rowid, document) VALUES (%s, {weighted})"  # noqa: S608
-    else:
-        sql = f"INSERT INTO {TABLE} (rowid, title, keywords, publisher, body)"  # noqa: S608
-        sql += " VALUES (%s, %s, %s, %s, %s)"
-    cursor.executemany(sql, rows)
+        sql = (
+            f"INSERT INTO {TABLE} (rowid, document, public, publisher_id, licence_id,"  # noqa: S608
+            f" jurisdiction_id, formats, themes, tags) VALUES (%s, {weighted},"
+            " %s, %s, %s, %s, ARRAY(SELECT DISTINCT UPPER(f) FROM unnest(%s::text[]) f ORDER BY 1),"
+            " %s::bigint[], %s::bigint[])"
+        )
+        cursor.executemany(sql, [(d.pk, *document(d), *facet_keys(d)) for d in datasets])
+        return
+    sql = f"INSERT INTO {TABLE} (rowid, title, keywords, publisher, body)"  # noqa: S608
+    sql += " VALUES (%s, %s, %s, %s, %s)"
+    cursor.executemany(sql, [(d.pk, *document(d)) for d in datasets])
+    keys = []
+    for dataset in datasets:
+        public, publisher, licence, jurisdiction, formats, themes, tags = facet_keys(dataset)
+        keys.append(
+            (
+                dataset.pk,
+                public,
+                publisher,
+                licence,
+                jurisdiction,
+                json.dumps(formats),
+                json.dumps(themes),
+                json.dumps(tags),
+            )
+        )
+    cursor.executemany(
+        f"INSERT INTO {KEYS_TABLE} (dataset_id, public, publisher_id, licence_id,"  # noqa: S608
+        " jurisdiction_id, formats, themes, tags) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        keys,
+    )
 
 
 def reindex(batch_size: int = 1000) -> int:
@@ -223,6 +290,8 @@ def reindex(batch_size: int = 1000) -> int:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
+            if connection.vendor == "sqlite":
+                cursor.execute(f"DELETE FROM {KEYS_TABLE}")  # noqa: S608
         ids = list(
             Dataset.objects.exclude(state=Dataset.State.DELETED)
             .order_by("pk")
@@ -235,10 +304,10 @@ def reindex(batch_size: int = 1000) -> int:
                 .select_related("publisher__jurisdiction", "spatial")
                 .prefetch_related("tags", "themes", "resources")
             )
-            rows = [(dataset.pk, *document(dataset)) for dataset in datasets]
+            datasets = list(datasets)
             with connection.cursor() as cursor:
-                _insert(cursor, rows)
-            written += len(rows)
+                _insert(cursor, datasets)
+            written += len(datasets)
     _pending().clear()
     _bump_generation()
     return written
@@ -607,35 +676,59 @@ def search_datasets(
         matched = matched.filter(solr.parse(fq, text_filter=text_filter))
     matched = matched.filter(filter_q(filters))
     ranked = bool(text_query.groups)
+    solr_syntax = bool(q and solr.has_field_clause(q)) or bool(fq and fq.strip())
+    filtered = solr_syntax or any(_values(v) for v in (filters or {}).values())
     if ranked:
         ref = F("search_entry__title")
         matched = matched.filter(search_entry__isnull=False).filter(Matches(ref, text_query))
     elif text_query.excluded:
         matched = matched.filter(text_filter(q))
     sort_text, order = parse_sort(sort, ranked=ranked)
+    # The default order of a text search is computed with the count and facets, from the
+    # score they need anyway; any other order is one more indexed query below.
+    page_in_statement = ranked and sort_text == DEFAULT_SORT_WITH_QUERY and rows > 0
 
-    if not q and not (fq and fq.strip()) and not any(_values(v) for v in (filters or {}).values()):
+    if not q and not filtered:
         # The whole visible catalog: the most requested and the costliest count (every
         # dataset, every resource), and the same answer until the catalog changes.
         count, facets = _cached_count_and_facets(
             user, matched, facet_fields, limit=facet_limit, mincount=facet_mincount
         )
+        ids = None
     else:
-        count, facets = _count_and_facets(
-            matched, facet_fields, limit=facet_limit, mincount=facet_mincount
+        selected = _key_filters(filters) if ranked and not solr_syntax else None
+        if selected is not None and _sees_only_public(user):
+            source = _text_source(text_query, scored=page_in_statement, selected=selected)
+        else:
+            source = _queryset_source(matched, text_query if page_in_statement else None)
+        count, facets, ids = _count_and_facets(
+            source,
+            facet_fields,
+            limit=facet_limit,
+            mincount=facet_mincount,
+            page=(start, rows) if page_in_statement else None,
         )
     datasets: list[Dataset] = []
-    if rows and start < count:
+    if ids is None and rows and start < count:
         page = matched
         if ranked:
             page = page.alias(score=Rank(F("search_entry__title"), text_query))
         ids = list(page.order_by(*order).values_list("pk", flat=True)[start : start + rows])
+    if ids:
         loaded = Dataset.objects.with_listing().in_bulk(ids)
         datasets = [loaded[pk] for pk in ids if pk in loaded]
     explanations = {d.pk: explain(d, text_query) for d in datasets} if ranked else {}
     return SearchResult(
         count=count, datasets=datasets, facets=facets, explanations=explanations, sort=sort_text
     )
+
+
+def _sees_only_public(user) -> bool:
+    """Whether `user` sees exactly the public datasets (rules.visible_datasets): anonymous
+    visitors and people who may write no publisher's datasets."""
+    if not user.is_authenticated or not user.is_active:
+        return True
+    return not rules.publishers_of(user).exists()
 
 
 def _cached_count_and_facets(
@@ -671,121 +764,259 @@ def _cached_count_and_facets(
     key = FACET_CACHE_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
     cached = cache.get(key)
     if cached is None:
-        cached = _count_and_facets(matched, fields, limit=limit, mincount=mincount)
+        count, facets, _ids = _count_and_facets(
+            _queryset_source(matched, None), fields, limit=limit, mincount=mincount
+        )
+        cached = (count, facets)
         cache.set(key, cached, FACET_CACHE_SECONDS)
     return cached
 
 
-def _count_and_facets(
-    matched: QuerySet, fields: Sequence[str], *, limit: int, mincount: int
-) -> tuple[int, dict[str, list[FacetItem]]]:
-    """The number of matches and every facet, in one statement.
+# --- Facet keys ----------------------------------------------------------------------------
+#
+# Beside each dataset's indexed text the index keeps its facet keys (migration 0006, written
+# by _insert with the text): whether it is public, its publisher, licence and jurisdiction
+# ids, its resources' formats and its theme and tag ids. A search evaluates the matching set
+# once, as the common table expression `m` of (i dataset, p publisher, l licence,
+# j jurisdiction, fo formats, th themes, tg tags, s score), and one statement returns the
+# count, every facet (one UNION ALL branch each: a GROUP BY over `m`, the lists unnested with
+# json_each on SQLite and unnest on PostgreSQL, no join but to name the top groups) and, for
+# the default order of a text search, the page of results. So a search is the same few
+# queries however many datasets match, and its cost is one pass over the matching rows.
+#
+# Where `m` comes from (the "source"):
+# - a text search by someone who sees only public datasets, without fq or Solr syntax (the
+#   common case): the index alone, text match, `public` key and the facet selections as
+#   conditions on the keys (_key_filters); no read of the datasets table;
+# - otherwise: the visible, filtered Dataset queryset (visibility, fq, facet selections as
+#   Django builds them), its facet keys joined from the index by dataset id.
+#
+# A dataset left out of the index by a bulk load that bypassed the signals (until
+# `reindex_catalog`) is counted by the second kind but adds nothing to its facets.
 
-    The matched set (text match, visibility, filters) is evaluated once, as a common table
-    expression `m` of (dataset, publisher, licence); each facet groups it by an integer key
-    and names the top groups afterwards (grouping 100,000 rows by text costs several times
-    more). One UNION ALL branch per facet, so the query count never grows with the data.
-    """
+
+@dataclass(frozen=True)
+class _Source:
+    sql: str
+    params: list
+
+
+def _keys_table() -> tuple[str, str]:
+    """The table holding the facet keys and its dataset id column, on this database."""
+    if connection.vendor == "sqlite":
+        return KEYS_TABLE, "dataset_id"
+    return TABLE, "rowid"
+
+
+def _key_filters(filters: dict[str, list[str]] | None) -> tuple[str, list] | None:
+    """The facet selections (filter_q's) as conditions on the facet keys `k`, ANDed: "" for
+    none; None when one cannot be put so exactly (a format that is not ASCII: the database's
+    case-insensitive match and its UPPER() need not agree beyond ASCII)."""
+    quote = connection.ops.quote_name
+    conditions: list[str] = []
+    params: list = []
+    for name, raw in (filters or {}).items():
+        values = _values(raw)
+        if not values:
+            continue
+        column, table, field_name = _KEY_LOOKUPS[name]
+        marks = ", ".join(["%s"] * len(values))
+        if table is None:  # res_format: the keys hold the formats upper-cased
+            if not all(value.isascii() for value in values):
+                return None
+            values = [value.translate(_ASCII_UPPER) for value in values]
+            found = marks
+        else:
+            found = (
+                f"SELECT x.id FROM {quote(table._meta.db_table)} x"  # noqa: S608
+                f" WHERE x.{quote(field_name)} IN ({marks})"
+            )
+        if column not in ("formats", "themes", "tags"):
+            conditions.append(f"k.{column} IN ({found})")
+        elif connection.vendor == "sqlite":
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM json_each(k.{column}) e WHERE e.value IN ({found}))"  # noqa: S608
+            )
+        elif table is None:
+            conditions.append(f"k.{column} && ARRAY[{found}]::text[]")
+        else:
+            conditions.append(f"k.{column} && ARRAY({found})::bigint[]")
+        params += values
+    return "".join(f" AND {condition}" for condition in conditions), params
+
+
+# Facet field -> (its key column, the table naming the key, the name's column); None for
+# res_format, whose keys are the formats themselves.
+_KEY_LOOKUPS = {
+    "organization": ("publisher_id", Publisher, "name"),
+    "license_id": ("licence_id", Licence, "key"),
+    "jurisdiction": ("jurisdiction_id", Jurisdiction, "inegi_code"),
+    "groups": ("themes", Theme, "name"),
+    "tags": ("tags", Tag, "name"),
+    "res_format": ("formats", None, None),
+}
+
+
+def _text_source(query: TextQuery, *, scored: bool, selected: tuple[str, list]) -> _Source:
+    """`m` straight from the index: public datasets whose text matches `query`, and whose
+    facet keys meet `selected` (conditions and their parameters, from _key_filters)."""
+    match = query.fts5() if connection.vendor == "sqlite" else query.tsquery()
+    keys = "k.publisher_id AS p, k.licence_id AS l, k.jurisdiction_id AS j,"
+    keys += " k.formats AS fo, k.themes AS th, k.tags AS tg"
+    if connection.vendor == "sqlite":
+        hidden = f"t.{connection.ops.quote_name(TABLE)}"
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        score = f"(-bm25({hidden}, {weights}))" if scored else "NULL"
+        sql = (
+            f"SELECT k.dataset_id AS i, {keys}, {score} AS s"  # noqa: S608
+            f" FROM {TABLE} t JOIN {KEYS_TABLE} k ON k.dataset_id = t.rowid"
+            f" WHERE {hidden} MATCH %s AND k.public{selected[0]}"
+        )
+        return _Source(sql, [match, *selected[1]])
+    score = "NULL"
+    params = []
+    if scored:
+        score = f"ts_rank_cd('{PG_WEIGHTS}', k.document, to_tsquery('simple', %s))"
+        params.append(match)
+    sql = (
+        f"SELECT k.rowid AS i, {keys}, {score} AS s FROM {TABLE} k"  # noqa: S608
+        f" WHERE k.document @@ to_tsquery('simple', %s) AND k.public{selected[0]}"
+    )
+    return _Source(sql, [*params, match, *selected[1]])
+
+
+def _queryset_source(matched: QuerySet, scored: TextQuery | None) -> _Source | None:
+    """`m` from a Dataset queryset (None when it can match nothing), with its facet keys."""
+    values = {"i": F("pk"), "p": F("publisher_id"), "l": F("licence_id")}
+    if scored is not None:
+        values["s"] = Rank(F("search_entry__title"), scored)
+    try:
+        inner, params = matched.order_by().values(**values).query.sql_with_params()
+    except EmptyResultSet:  # e.g. `id:` with something that is no id: nothing can match
+        return None
+    table, column = _keys_table()
+    sql = (
+        "SELECT q.i AS i, q.p AS p, q.l AS l, k.jurisdiction_id AS j,"  # noqa: S608
+        " k.formats AS fo, k.themes AS th, k.tags AS tg,"
+        f" {'q.s' if scored is not None else 'NULL'} AS s"
+        f" FROM ({inner}) q LEFT JOIN {table} k ON k.{column} = q.i"
+    )
+    return _Source(sql, list(params))
+
+
+def _count_and_facets(
+    source: _Source | None,
+    fields: Sequence[str],
+    *,
+    limit: int,
+    mincount: int,
+    page: tuple[int, int] | None = None,
+) -> tuple[int, dict[str, list[FacetItem]], list[int] | None]:
+    """The number of matches, every facet and (`page`: start, rows) the ids of that page in
+    the default order of a text search (score, then the most recently modified, then id),
+    in one statement (see "Facet keys")."""
     quote = connection.ops.quote_name
     facets: dict[str, list[FacetItem]] = {name: [] for name in fields}
-    try:
-        inner, params = (
-            matched.order_by().values(i=F("pk"), p=F("publisher_id"), l=F("licence_id"))
-        ).query.sql_with_params()
-    except EmptyResultSet:  # e.g. `id:` with something that is no id: nothing can match
-        return 0, facets
-    params = list(params)
-    branches = ["SELECT 'count' AS f, NULL AS v, NULL AS d, COUNT(*) AS n FROM m"]
+    if source is None:
+        return 0, facets, [] if page else None
+    params = list(source.params)
+    branches = [
+        "SELECT 'count' AS f, NULL AS v, NULL AS d, COUNT(*) AS n, CAST(NULL AS bigint) AS o FROM m"
+    ]
     limited = limit is not None and int(limit) >= 0
     for name in fields:
-        sql, extra = _FACET_SQL[name](quote)
+        sql = _FACET_SQL[name](quote)
         sql += " ORDER BY n DESC, d, v" + (" LIMIT %s" if limited else "")
         branches.append(f"SELECT * FROM ({sql}) {quote('facet_' + name)}")  # noqa: S608
-        params += [*extra, max(int(mincount), 1)] + ([int(limit)] if limited else [])
-    statement = f"WITH m AS ({inner}) " + " UNION ALL ".join(branches)
+        params += [max(int(mincount), 1)] + ([int(limit)] if limited else [])
+    if page is not None:
+        start, rows = page
+        branches.append(_page_sql(quote))
+        params += [start + rows - 1, rows, start]
+    statement = f"WITH m AS MATERIALIZED ({source.sql}) " + " UNION ALL ".join(branches)
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        rows = cursor.fetchall()
+        rows_found = cursor.fetchall()
     count = 0
-    for field_name, value, display, n in rows:
+    ids: list[tuple[int, int]] = []
+    for field_name, value, display, n, position in rows_found:
         if field_name == "count":
             count = n
+        elif field_name == "page":
+            ids.append((position, n))
         else:
             facets[field_name].append(FacetItem(name=value, display_name=display or value, count=n))
     for items in facets.values():
         items.sort(key=lambda item: (-item.count, item.display_name, item.name))
         if limited:
             del items[int(limit) :]
-    return count, facets
+    return count, facets, [pk for _position, pk in sorted(ids)] if page else None
 
 
-def _grouped(field_name: str, keys: str, table, value: str, display: str):
-    """A facet branch: `keys` counts the matches (n) per integer key (k) over `m`; `table`
+def _page_sql(quote) -> str:
+    """The page branch. Only the matches scoring at least as well as the page's last row can
+    be on it, and only they read their modification date (the tiebreak) from the datasets."""
+    modified = (
+        f"(SELECT d.metadata_modified FROM {quote(Dataset._meta.db_table)} d"  # noqa: S608
+        " WHERE d.id = c.i)"
+    )
+    candidates = (
+        f"SELECT c.i AS i, c.s AS s, {modified} AS mm FROM m c"  # noqa: S608
+        " WHERE c.s >= COALESCE((SELECT x.s FROM m x ORDER BY x.s DESC LIMIT 1 OFFSET %s), c.s)"
+    )
+    ranked = (
+        "SELECT 'page' AS f, NULL AS v, NULL AS d, c.i AS n,"  # noqa: S608
+        f" ROW_NUMBER() OVER (ORDER BY c.s DESC, c.mm DESC, c.i) AS o FROM ({candidates}) c"
+        " ORDER BY o LIMIT %s OFFSET %s"
+    )
+    return f"SELECT * FROM ({ranked}) {quote('page')}"  # noqa: S608
+
+
+def _named(field_name: str, keys, table, value: str, display: str):
+    """A facet branch: `keys()` counts the matches (n) per integer key (k) over `m`; `table`
     gives each key its value and display name. Identifiers are Django's own table names."""
 
-    def build(quote) -> tuple[str, list]:
-        sql = (
+    def build(quote) -> str:
+        return (
             f"SELECT '{field_name}' AS f, t.{quote(value)} AS v, t.{quote(display)} AS d,"  # noqa: S608
-            f" c.n AS n FROM ({keys.replace('{join}', _join())}) c"
+            f" c.n AS n, CAST(NULL AS bigint) AS o FROM ({keys()}) c"
             f" JOIN {quote(table._meta.db_table)} t ON t.id = c.k WHERE c.n >= %s"
         )
-        return sql, []
 
     return build
 
 
-def _by_format(quote) -> tuple[str, list]:
-    # A dataset with two CSV files counts once for CSV, as in CKAN's multi-valued field.
-    sql = (
-        "SELECT 'res_format' AS f, c.x AS v, c.x AS d, COUNT(*) AS n FROM ("  # noqa: S608
-        "SELECT DISTINCT r.dataset_id AS i, UPPER(r.format) AS x"
-        f" FROM m {_join()} {quote(Resource._meta.db_table)} r ON r.dataset_id = m.i"
-        " WHERE r.state = %s AND r.format > ''"
-        ") c GROUP BY c.x HAVING COUNT(*) >= %s"
-    )
-    return sql, [Dataset.State.ACTIVE]
+def _grouped(column: str):
+    return lambda: f"SELECT m.{column} AS k, COUNT(*) AS n FROM m GROUP BY m.{column}"  # noqa: S608
 
 
-def _link_keys(through, column: str) -> str:
-    # {join} is CROSS JOIN on SQLite: it makes the planner walk the matches and look up
-    # their links, instead of scanning every link and probing the matches (10x slower).
+def _elements(column: str):
+    """Matches per element (k) of one of the list keys of `m` (formats, themes, tags)."""
+
+    def sql() -> str:
+        if connection.vendor == "sqlite":
+            source = f"m, json_each(m.{column}) j"
+        else:
+            source = f"m CROSS JOIN LATERAL unnest(m.{column}) AS j(value)"
+        return f"SELECT j.value AS k, COUNT(*) AS n FROM {source} GROUP BY j.value"  # noqa: S608
+
+    return sql
+
+
+def _by_format(quote) -> str:
+    # A dataset with two CSV files counts once for CSV: its keys hold each format once.
     return (
-        f"SELECT x.{column} AS k, COUNT(*) AS n FROM m"  # noqa: S608
-        f" {{join}} {through._meta.db_table} x ON x.dataset_id = m.i GROUP BY x.{column}"
+        "SELECT 'res_format' AS f, c.k AS v, c.k AS d, c.n AS n, CAST(NULL AS bigint) AS o"  # noqa: S608
+        f" FROM ({_elements('fo')()}) c WHERE c.n >= %s"
     )
-
-
-def _join() -> str:
-    return "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
 
 
 _FACET_SQL = {
-    "organization": _grouped(
-        "organization",
-        "SELECT m.p AS k, COUNT(*) AS n FROM m GROUP BY m.p",
-        Publisher,
-        "name",
-        "title",
-    ),
-    "license_id": _grouped(
-        "license_id",
-        "SELECT m.l AS k, COUNT(*) AS n FROM m GROUP BY m.l",
-        Licence,
-        "key",
-        "title",
-    ),
-    "jurisdiction": _grouped(
-        "jurisdiction",
-        f"SELECT p.jurisdiction_id AS k, COUNT(*) AS n FROM m"  # noqa: S608
-        f" JOIN {Publisher._meta.db_table} p ON p.id = m.p GROUP BY p.jurisdiction_id",
-        Jurisdiction,
-        "inegi_code",
-        "name",
-    ),
-    "tags": _grouped("tags", _link_keys(Dataset.tags.through, "tag_id"), Tag, "name", "name"),
-    "groups": _grouped(
-        "groups", _link_keys(Dataset.themes.through, "theme_id"), Theme, "name", "title"
-    ),
+    "organization": _named("organization", _grouped("p"), Publisher, "name", "title"),
+    "license_id": _named("license_id", _grouped("l"), Licence, "key", "title"),
+    "jurisdiction": _named("jurisdiction", _grouped("j"), Jurisdiction, "inegi_code", "name"),
+    "tags": _named("tags", _elements("tg"), Tag, "name", "name"),
+    "groups": _named("groups", _elements("th"), Theme, "name", "title"),
     "res_format": _by_format,
 }
 

@@ -27,6 +27,7 @@ from abierto.catalog.models import (
 )
 from abierto.core import audit
 from abierto.core.models import User
+from abierto.core.storage import undo_files_on_error
 
 DATASET_FIELDS = frozenset(
     {
@@ -181,6 +182,7 @@ def _touch(dataset: Dataset, when) -> None:
     dataset.metadata_modified = dataset.modified = when
 
 
+@undo_files_on_error
 @transaction.atomic
 def resource_save(
     *,
@@ -232,7 +234,18 @@ def resource_save(
         before=before,
         after=audit.snapshot(resource),
     )
+    if upload is not None:
+        _queue_datastore_load(resource, actor)
     return resource
+
+
+def _queue_datastore_load(resource: Resource, actor: User | None) -> None:
+    """A tabular upload goes into the datastore by itself, once the upload is committed."""
+    # The datastore builds on the catalog; imported here so that the catalog does not.
+    from abierto.datastore import services as datastore
+
+    if datastore.is_loadable(resource):
+        transaction.on_commit(lambda: datastore.queue_load(resource=resource, actor=actor))
 
 
 @transaction.atomic

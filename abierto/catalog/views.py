@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from abierto.catalog import downloads, federation, history, rules
 from abierto.catalog.forms import SORTS
@@ -34,10 +34,10 @@ HISTORY_PAGE_SIZE = 50
 # The search engine's facet fields (CKAN's names) and how the page titles them.
 FACETS = {
     "organization": gettext_lazy("Dependencia"),
-    "groups": gettext_lazy("Tema"),
+    "groups": pgettext_lazy("catálogo de datos", "Tema"),
     "tags": gettext_lazy("Palabra clave"),
     "res_format": gettext_lazy("Formato"),
-    "license_id": gettext_lazy("Licencia"),
+    "license_id": pgettext_lazy("catálogo de datos", "Licencia"),
     "jurisdiction": gettext_lazy("Entidad o municipio"),
 }
 EXPORT_BATCH = 1000
@@ -525,15 +525,18 @@ def resource(request: HttpRequest, name: str, resource: str) -> HttpResponse:
     if gone or resource_obj.state == Dataset.State.DELETED:
         return _gone(request, dataset_obj, resource_obj)
     resource_obj.dataset = dataset_obj
-    preview = preview_resource(resource_obj)
+    # A table in the datastore is shown from there (filtered, sorted, paged), not from the file.
+    # The datastore builds on the catalog; imported here so that the catalog does not.
+    from abierto.datastore import table_page
+
+    table = table_page.for_resource(request, resource_obj)
     context = {
         "dataset": dataset_obj,
         "resource": resource_obj,
-        "preview": preview,
+        "table": table,
+        "preview": None if table else preview_resource(resource_obj),
         "can_edit": _may_edit(request, dataset_obj),
-        "dictionary": [
-            item for item in resource_obj.data_dictionary or [] if isinstance(item, dict)
-        ],
+        "dictionary": table_page.dictionary(resource_obj, table.table if table else None),
     }
     return render(request, "catalog/resource.html", context)
 

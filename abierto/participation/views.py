@@ -18,13 +18,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from abierto.core.exports import Column, export_response, requested_format
+from abierto.core.exports import Column, declared_columns, export_response, requested_format
 from abierto.core.models import Document, Exercise
 from abierto.core.pagecache import public_page
 from abierto.core.views import get_exercise_or_404
 from abierto.participation import rules as participation_rules
 from abierto.participation import services, throttle
 from abierto.participation.charts import CountBar, count_chart
+from abierto.participation.exports import EVENT_COLUMNS, PROPOSAL_COLUMNS
 from abierto.participation.filters import EventFilter, ProposalFilter
 from abierto.participation.forms import (
     CommentForm,
@@ -190,26 +191,27 @@ def site_detail(request: HttpRequest, exercise: str, lab: str, site: str) -> Htt
 
 def _proposal_columns(request: HttpRequest, exercise: str) -> list[Column]:
     # Public names only: never the author's e-mail, phone or user name.
-    return [
-        Column("id", lambda p: p.pk),
-        Column("inciso", lambda p: p.label),
-        Column("titulo", lambda p: p.title),
-        Column("descripcion", lambda p: p.description),
-        Column("origen", lambda p: p.get_origin_display()),
-        Column("autor", lambda p: p.author.public_name if p.author else ""),
-        Column("laboratorio", lambda p: str(p.site.lab) if p.site else ""),
-        Column("sede", lambda p: str(p.site) if p.site else ""),
-        Column("tema", lambda p: p.topic.name if p.topic else ""),
-        Column("estado", lambda p: p.get_status_display()),
-        Column("estado_clave", lambda p: p.status),
-        Column("motivo", lambda p: p.status_reason),
-        Column("compromiso", lambda p: p.commitment.title if p.commitment else ""),
-        Column("apoyos", lambda p: p.support_count),
-        Column("comentarios", lambda p: p.comment_count),
-        Column("fecha", lambda p: p.created_at),
-        Column("fuente", lambda p: p.source),
-        Column("url", lambda p: _absolute(request, "proposal", exercise=exercise, pk=p.pk)),
-    ]
+    return declared_columns(
+        PROPOSAL_COLUMNS,
+        id=lambda p: p.pk,
+        inciso=lambda p: p.label,
+        titulo=lambda p: p.title,
+        descripcion=lambda p: p.description,
+        origen=lambda p: p.get_origin_display(),
+        autor=lambda p: p.author.public_name if p.author else "",
+        laboratorio=lambda p: str(p.site.lab) if p.site else "",
+        sede=lambda p: str(p.site) if p.site else "",
+        tema=lambda p: p.topic.name if p.topic else "",
+        estado=lambda p: p.get_status_display(),
+        estado_clave=lambda p: p.status,
+        motivo=lambda p: p.status_reason,
+        compromiso=lambda p: p.commitment.title if p.commitment else "",
+        apoyos=lambda p: p.support_count,
+        comentarios=lambda p: p.comment_count,
+        fecha=lambda p: p.created_at,
+        fuente=lambda p: p.source,
+        url=lambda p: _absolute(request, "proposal", exercise=exercise, pk=p.pk),
+    )
 
 
 @public_page
@@ -416,25 +418,26 @@ def proposal_moderate(request: HttpRequest, exercise: str, pk: int) -> HttpRespo
 
 
 def _event_columns(request: HttpRequest, exercise: str) -> list[Column]:
-    return [
-        Column("titulo", lambda e: e.title),
-        Column("slug", lambda e: e.slug),
-        Column("tipo", lambda e: e.get_kind_display()),
-        Column("tipo_clave", lambda e: e.kind),
-        Column("fecha", lambda e: e.held_on),
-        Column("fecha_precision", lambda e: e.held_on_precision),
-        Column("lugar", lambda e: e.place),
-        Column("organiza", lambda e: e.organizer_display),
-        Column("participantes", lambda e: e.participants),
-        Column("participantes_cifra_minima", lambda e: e.participants_at_least),
-        Column("visitantes", lambda e: e.visitors),
-        Column("parte_de", lambda e: e.part_of.title if e.part_of else ""),
-        Column("plan", lambda e: e.plan.title if e.plan else ""),
-        Column("laboratorio", lambda e: str(e.lab) if e.lab else ""),
-        Column("compromiso", lambda e: e.commitment.title if e.commitment else ""),
-        Column("fuente", lambda e: e.source),
-        Column("url", lambda e: _absolute(request, "event", exercise=exercise, event=e.slug)),
-    ]
+    return declared_columns(
+        EVENT_COLUMNS,
+        titulo=lambda e: e.title,
+        slug=lambda e: e.slug,
+        tipo=lambda e: e.get_kind_display(),
+        tipo_clave=lambda e: e.kind,
+        fecha=lambda e: e.held_on,
+        fecha_precision=lambda e: e.held_on_precision,
+        lugar=lambda e: e.place,
+        organiza=lambda e: e.organizer_display,
+        participantes=lambda e: e.participants,
+        participantes_cifra_minima=lambda e: e.participants_at_least,
+        visitantes=lambda e: e.visitors,
+        parte_de=lambda e: e.part_of.title if e.part_of else "",
+        plan=lambda e: e.plan.title if e.plan else "",
+        laboratorio=lambda e: str(e.lab) if e.lab else "",
+        compromiso=lambda e: e.commitment.title if e.commitment else "",
+        fuente=lambda e: e.source,
+        url=lambda e: _absolute(request, "event", exercise=exercise, event=e.slug),
+    )
 
 
 @public_page

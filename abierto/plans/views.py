@@ -18,11 +18,17 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from abierto.core import charts
-from abierto.core.exports import Column, export_response, requested_format
+from abierto.core.exports import Column, declared_columns, export_response, requested_format
 from abierto.core.pagecache import public_page
 from abierto.core.templatetags.abierto import markdown
 from abierto.core.views import get_exercise_or_404
 from abierto.plans import rules as plan_rules
+from abierto.plans.exports import (
+    COMMITMENT_COLUMNS,
+    MILESTONE_COLUMNS,
+    PLAN_COLUMNS,
+    UPDATE_COLUMNS,
+)
 from abierto.plans.filters import CommitmentFilter
 from abierto.plans.models import (
     ActionPlan,
@@ -100,24 +106,22 @@ def plan_list(request: HttpRequest, exercise: str) -> HttpResponse:
         plan.completed_count = completed[plan.pk]
     fmt = requested_format(request)
     if fmt:
-        columns = [
-            Column("titulo", lambda p: p.title),
-            Column("slug", lambda p: p.slug),
-            Column("ciclo", lambda p: p.cycle),
-            Column("anio_inicio", lambda p: p.start_year),
-            Column("anio_termino", lambda p: p.end_year),
-            Column("estado", lambda p: p.get_status_display()),
-            Column("presentacion", lambda p: p.presented_display),
-            Column("compromisos", lambda p: p.commitment_count),
-            Column("compromisos_completos", lambda p: p.completed_count),
-            Column("avance_porcentaje", lambda p: p.percent),
-            Column(
-                "url",
-                lambda p: request.build_absolute_uri(
-                    reverse("plans:dashboard", kwargs={"exercise": exercise, "plan": p.slug})
-                ),
+        columns = declared_columns(
+            PLAN_COLUMNS,
+            titulo=lambda p: p.title,
+            slug=lambda p: p.slug,
+            ciclo=lambda p: p.cycle,
+            anio_inicio=lambda p: p.start_year,
+            anio_termino=lambda p: p.end_year,
+            estado=lambda p: p.get_status_display(),
+            presentacion=lambda p: p.presented_display,
+            compromisos=lambda p: p.commitment_count,
+            compromisos_completos=lambda p: p.completed_count,
+            avance_porcentaje=lambda p: p.percent,
+            url=lambda p: request.build_absolute_uri(
+                reverse("plans:dashboard", kwargs={"exercise": exercise, "plan": p.slug})
             ),
-        ]
+        )
         return export_response(fmt, rows=plans, columns=columns, filename=f"planes-{exercise}")
     return render(request, "plans/plan_list.html", {"exercise": exercise_obj, "plans": plans})
 
@@ -126,23 +130,24 @@ def plan_list(request: HttpRequest, exercise: str) -> HttpResponse:
 
 
 def _commitment_columns(request: HttpRequest, plan: ActionPlan) -> list[Column]:
-    return [
-        Column("numero", lambda r: r.commitment.number),
-        Column("compromiso", lambda r: r.commitment.title),
-        Column("slug", lambda r: r.commitment.slug),
-        Column("tema", lambda r: r.commitment.theme.name if r.commitment.theme else ""),
-        Column("pilares", lambda r: [p.name for p in r.commitment.pillars.all()]),
-        Column("implementadores", lambda r: _names(r.commitment.lead_implementers.all())),
-        Column("organizaciones_sociedad_civil", lambda r: _names(r.commitment.partners.all())),
-        Column("nivel_cumplimiento", lambda r: r.commitment.get_completion_display()),
-        Column("nivel_cumplimiento_clave", lambda r: r.commitment.completion),
-        Column("avance_porcentaje", lambda r: r.progress.percent),
-        Column("metas", lambda r: r.progress.milestones),
-        Column("con_retraso", lambda r: r.progress.behind_schedule),
-        Column("inicio", lambda r: r.commitment.start_on),
-        Column("termino", lambda r: r.commitment.end_on),
-        Column("url", lambda r: request.build_absolute_uri(r.url)),
-    ]
+    return declared_columns(
+        COMMITMENT_COLUMNS,
+        numero=lambda r: r.commitment.number,
+        compromiso=lambda r: r.commitment.title,
+        slug=lambda r: r.commitment.slug,
+        tema=lambda r: r.commitment.theme.name if r.commitment.theme else "",
+        pilares=lambda r: [p.name for p in r.commitment.pillars.all()],
+        implementadores=lambda r: _names(r.commitment.lead_implementers.all()),
+        organizaciones_sociedad_civil=lambda r: _names(r.commitment.partners.all()),
+        nivel_cumplimiento=lambda r: r.commitment.get_completion_display(),
+        nivel_cumplimiento_clave=lambda r: r.commitment.completion,
+        avance_porcentaje=lambda r: r.progress.percent,
+        metas=lambda r: r.progress.milestones,
+        con_retraso=lambda r: r.progress.behind_schedule,
+        inicio=lambda r: r.commitment.start_on,
+        termino=lambda r: r.commitment.end_on,
+        url=lambda r: request.build_absolute_uri(r.url),
+    )
 
 
 @public_page
@@ -365,18 +370,19 @@ def milestones_export(request: HttpRequest, exercise: str, plan: str, fmt: str) 
     def overdue(m: Milestone) -> bool:
         return m.due_on < today and m.percent < 100 and m.status != Milestone.Status.CANCELLED
 
-    columns = [
-        Column("compromiso_numero", lambda m: m.commitment.number),
-        Column("compromiso", lambda m: m.commitment.title),
-        Column("meta_numero", lambda m: m.position),
-        Column("meta", lambda m: m.description),
-        Column("peso", lambda m: m.weight),
-        Column("inicio", lambda m: m.start_on),
-        Column("fecha_limite", lambda m: m.due_on),
-        Column("estado", lambda m: m.get_status_display()),
-        Column("avance_porcentaje", lambda m: m.percent),
-        Column("vencida", overdue),
-    ]
+    columns = declared_columns(
+        MILESTONE_COLUMNS,
+        compromiso_numero=lambda m: m.commitment.number,
+        compromiso=lambda m: m.commitment.title,
+        meta_numero=lambda m: m.position,
+        meta=lambda m: m.description,
+        peso=lambda m: m.weight,
+        inicio=lambda m: m.start_on,
+        fecha_limite=lambda m: m.due_on,
+        estado=lambda m: m.get_status_display(),
+        avance_porcentaje=lambda m: m.percent,
+        vencida=overdue,
+    )
     return export_response(
         fmt,
         rows=milestones.iterator(chunk_size=1000),
@@ -402,24 +408,22 @@ def updates_export(request: HttpRequest, exercise: str, plan: str, fmt: str) -> 
         .prefetch_related("documents")
         .order_by("-reported_at", "-id")
     )
-    columns = [
-        Column("id", lambda u: u.pk),
-        Column("compromiso_numero", lambda u: u.milestone.commitment.number),
-        Column("compromiso", lambda u: u.milestone.commitment.title),
-        Column("meta_numero", lambda u: u.milestone.position),
-        Column("meta", lambda u: u.milestone.description),
-        Column("avance_porcentaje", lambda u: u.percent),
-        Column("fecha_reporte", lambda u: timezone.localtime(u.reported_at)),
-        Column("reportado_por", lambda u: u.reported_by.public_name),
-        Column("descripcion", lambda u: u.narrative),
-        Column("corrige_a", lambda u: u.corrects_id),
-        Column("validaciones_confirmadas", lambda u: u.confirmed),
-        Column("validaciones_objetadas", lambda u: u.disputed),
-        Column(
-            "evidencias",
-            lambda u: [request.build_absolute_uri(d.href) for d in u.documents.all()],
-        ),
-    ]
+    columns = declared_columns(
+        UPDATE_COLUMNS,
+        id=lambda u: u.pk,
+        compromiso_numero=lambda u: u.milestone.commitment.number,
+        compromiso=lambda u: u.milestone.commitment.title,
+        meta_numero=lambda u: u.milestone.position,
+        meta=lambda u: u.milestone.description,
+        avance_porcentaje=lambda u: u.percent,
+        fecha_reporte=lambda u: timezone.localtime(u.reported_at),
+        reportado_por=lambda u: u.reported_by.public_name,
+        descripcion=lambda u: u.narrative,
+        corrige_a=lambda u: u.corrects_id,
+        validaciones_confirmadas=lambda u: u.confirmed,
+        validaciones_objetadas=lambda u: u.disputed,
+        evidencias=lambda u: [request.build_absolute_uri(d.href) for d in u.documents.all()],
+    )
     return export_response(
         fmt,
         rows=updates.iterator(chunk_size=500),

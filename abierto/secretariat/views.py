@@ -13,8 +13,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from abierto.core.exports import Column, export_response, requested_format
+from abierto.core.exports import Column, declared_columns, export_response, requested_format
 from abierto.core.pagecache import public_page
+from abierto.secretariat.exports import AGREEMENT_COLUMNS, MEMBER_COLUMNS, SESSION_COLUMNS
 from abierto.secretariat.models import Agreement, Membership, Seat, Secretariat, Session
 
 
@@ -90,22 +91,20 @@ def detail(request: HttpRequest, exercise: str) -> HttpResponse:
     if fmt:
         current = [(row.seat, row.role, row.membership, row.state) for row in rows]
         ended = [(m.seat, m.role, m, m.get_end_reason_display()) for m in history]
-        columns = [
-            Column("lugar", lambda r: r[0].name),
-            Column("sector", lambda r: r[0].get_sector_display()),
-            Column("preside", lambda r: r[0].is_chair),
-            Column("calidad", lambda r: Membership.Role(r[1]).label),
-            Column("estado", lambda r: r[3]),
-            Column("integrante", lambda r: r[2].person_name if r[2] else ""),
-            Column("cargo", lambda r: r[2].post if r[2] else ""),
-            Column(
-                "institucion",
-                lambda r: r[2].organization.name if r[2] and r[2].organization else "",
-            ),
-            Column("inicio", lambda r: r[2].start_on if r[2] else None),
-            Column("termino", lambda r: r[2].end_on if r[2] else None),
-            Column("fuente", lambda r: r[2].source if r[2] else ""),
-        ]
+        columns = declared_columns(
+            MEMBER_COLUMNS,
+            lugar=lambda r: r[0].name,
+            sector=lambda r: r[0].get_sector_display(),
+            preside=lambda r: r[0].is_chair,
+            calidad=lambda r: Membership.Role(r[1]).label,
+            estado=lambda r: r[3],
+            integrante=lambda r: r[2].person_name if r[2] else "",
+            cargo=lambda r: r[2].post if r[2] else "",
+            institucion=lambda r: r[2].organization.name if r[2] and r[2].organization else "",
+            inicio=lambda r: r[2].start_on if r[2] else None,
+            termino=lambda r: r[2].end_on if r[2] else None,
+            fuente=lambda r: r[2].source if r[2] else "",
+        )
         return export_response(
             fmt, rows=current + ended, columns=columns, filename=f"integrantes-stl-{exercise}"
         )
@@ -125,24 +124,22 @@ def detail(request: HttpRequest, exercise: str) -> HttpResponse:
 
 
 def _session_columns(request: HttpRequest, exercise: str) -> list[Column]:
-    return [
-        Column("tipo", lambda s: s.get_kind_display()),
-        Column("numero", lambda s: s.number),
-        Column("sesion", lambda s: s.title),
-        Column("fecha", lambda s: s.held_display),
-        Column("fecha_iso", lambda s: s.held_on),
-        Column("lugar", lambda s: s.place),
-        Column("asistencia", lambda s: s.attendance),
-        Column("resumen", lambda s: s.summary),
-        Column("acuerdos", lambda s: len(s.agreements.all())),
-        Column("fuente", lambda s: s.source),
-        Column(
-            "url",
-            lambda s: request.build_absolute_uri(
-                reverse("secretariat:session", kwargs={"exercise": exercise, "pk": s.pk})
-            ),
+    return declared_columns(
+        SESSION_COLUMNS,
+        tipo=lambda s: s.get_kind_display(),
+        numero=lambda s: s.number,
+        sesion=lambda s: s.title,
+        fecha=lambda s: s.held_display,
+        fecha_iso=lambda s: s.held_on,
+        lugar=lambda s: s.place,
+        asistencia=lambda s: s.attendance,
+        resumen=lambda s: s.summary,
+        acuerdos=lambda s: len(s.agreements.all()),
+        fuente=lambda s: s.source,
+        url=lambda s: request.build_absolute_uri(
+            reverse("secretariat:session", kwargs={"exercise": exercise, "pk": s.pk})
         ),
-    ]
+    )
 
 
 @public_page
@@ -205,17 +202,18 @@ def agreement_list(request: HttpRequest, exercise: str) -> HttpResponse:
     filterset = AgreementFilter(request.GET or None, queryset=agreements)
     fmt = requested_format(request)
     if fmt:
-        columns = [
-            Column("sesion", lambda a: a.session.title),
-            Column("sesion_fecha", lambda a: a.session.held_display),
-            Column("numero", lambda a: a.number),
-            Column("acuerdo", lambda a: a.text),
-            Column("responsable", lambda a: a.responsible),
-            Column("fecha_compromiso", lambda a: a.due_on),
-            Column("estado", lambda a: a.get_status_display()),
-            Column("seguimiento", lambda a: a.follow_up),
-            Column("fecha_cumplimiento", lambda a: a.done_on),
-        ]
+        columns = declared_columns(
+            AGREEMENT_COLUMNS,
+            sesion=lambda a: a.session.title,
+            sesion_fecha=lambda a: a.session.held_display,
+            numero=lambda a: a.number,
+            acuerdo=lambda a: a.text,
+            responsable=lambda a: a.responsible,
+            fecha_compromiso=lambda a: a.due_on,
+            estado=lambda a: a.get_status_display(),
+            seguimiento=lambda a: a.follow_up,
+            fecha_cumplimiento=lambda a: a.done_on,
+        )
         return export_response(
             fmt,
             rows=filterset.qs.iterator(chunk_size=1000),

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from abierto.catalog import feeds
-from abierto.catalog.models import Dataset, Publisher
+from abierto.catalog.models import Dataset, Publisher, Resource
 from abierto.contracting import services as contracting_services
 from abierto.core import audit
 from abierto.core.factories import (
@@ -139,6 +139,92 @@ def test_every_resource_link_answers_with_the_live_data(client, jalisco, nayarit
         "Policía de proximidad",
         "Brecha salarial entre hombres y mujeres",
     ]
+
+
+def _fetch(client, url: str):
+    parts = urlsplit(url)
+    query = dict(p.split("=") for p in parts.query.split("&") if p)
+    response = client.get(parts.path, query)
+    assert response.status_code == 200, url
+    return b"".join(response.streaming_content).decode("utf-8-sig")
+
+
+def test_every_feed_resource_has_a_dictionary_of_its_exports_real_columns(client, jalisco):
+    feeds.sync()
+
+    covered = set()
+    resources = Resource.objects.filter(
+        dataset__origin=Dataset.Origin.PLATFORM, dataset__feed__isnull=False
+    ).exclude(dataset__feed__startswith="contracting:")
+    for resource in resources.select_related("dataset"):
+        dictionary = resource.data_dictionary
+        ids = [column["id"] for column in dictionary]
+        body = _fetch(client, resource.url)
+        if resource.format == "CSV":
+            # The dictionary names exactly the columns the download has, in its order.
+            assert ids == next(csv.reader(io.StringIO(body))), resource.dataset.feed
+        else:
+            for record in json.loads(body):
+                assert list(record) == ids, resource.dataset.feed
+        for column in dictionary:
+            assert column["type"] in {"text", "int", "numeric", "date", "timestamp", "bool"}
+            assert column["info"]["label"] and column["info"]["notes"], column
+        covered.add(resource.dataset.feed.split(":")[0])
+    assert (
+        covered
+        == set(feeds.FEED_COLUMNS)
+        == {
+            "secretariat",
+            "sessions",
+            "agreements",
+            "plans",
+            "events",
+            "proposals",
+            "commitments",
+            "milestones",
+            "progress",
+        }
+    )
+    milestones = Resource.objects.get(
+        dataset__feed="milestones:jalisco:2016-2018", format="CSV"
+    ).data_dictionary
+    assert {c["id"]: c["type"] for c in milestones}["fecha_limite"] == "date"
+    assert {c["id"]: c["info"]["label"] for c in milestones}["vencida"] == "Vencida"
+
+
+def test_the_dictionaries_show_on_the_resource_page_and_in_the_datapackage(client, jalisco):
+    feeds.sync()
+    dataset = Dataset.objects.get(feed="commitments:jalisco:2016-2018")
+    csv_resource = dataset.resources.get(format="CSV")
+
+    page = client.get(
+        reverse("catalog:resource", kwargs={"name": dataset.name, "resource": csv_resource.uuid})
+    ).content.decode()
+    assert "<code>nivel_cumplimiento</code>" in page
+    assert "Nivel de cumplimiento" in page and "Con retraso" in page
+
+    package = json.loads(client.get(f"/dataset/{dataset.name}/datapackage.json").content)
+    (described,) = [r for r in package["resources"] if r.get("format", "").lower() == "csv"]
+    fields = {f["name"]: f for f in described["schema"]["fields"]}
+    assert fields["avance_porcentaje"]["type"] == "number"
+    assert fields["inicio"]["type"] == "date"
+    assert fields["con_retraso"]["type"] == "boolean"
+    assert fields["compromiso"]["title"] == "Compromiso"
+
+    catalog = json.loads(b"".join(client.get("/data.json").streaming_content))
+    (entry,) = [d for d in catalog["dataset"] if d["identifier"] == dataset.identifier]
+    assert all(d["describedBy"].endswith("/datapackage.json") for d in entry["distribution"])
+
+
+def test_an_export_whose_columns_drift_from_their_declaration_is_refused():
+    from abierto.core.exports import declared_columns
+    from abierto.plans.exports import MILESTONE_COLUMNS
+
+    getters = {column.name: (lambda row: row) for column in MILESTONE_COLUMNS}
+    getters.pop("vencida")
+    getters["atrasada"] = lambda row: row
+    with pytest.raises(ValueError, match=r"no getter for \['vencida'\], undeclared \['atrasada'\]"):
+        declared_columns(MILESTONE_COLUMNS, **getters)
 
 
 def test_a_progress_report_moves_only_its_own_plans_datasets(jalisco, nayarit):

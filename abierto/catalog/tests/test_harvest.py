@@ -174,7 +174,7 @@ def test_running_again_asks_only_for_recent_changes_and_duplicates_nothing(ckan_
     assert (again.created, again.updated, again.unchanged, again.failed) == (0, 0, 10, 0)
     assert catalog_state() == before
     assert AuditEntry.objects.count() == entries
-    fq = birmingham.searches()[-1]["fq"][0]
+    fq = [q for q in birmingham.searches() if "fl" not in q][-1]["fq"][0]
     assert fq.startswith("metadata_modified:[") and fq.endswith("Z TO *]")
 
 
@@ -255,6 +255,114 @@ def test_a_source_that_repeats_the_same_page_stops_the_run_before_writing(ckan_s
     assert run.status == HarvestRun.Status.FAILED
     assert "no avanza" in run.error
     assert not Dataset.objects.exists()
+
+
+# ---------------------------------------------------------------- datasets the source removed
+
+
+def test_a_dataset_gone_from_a_ckan_source_is_withdrawn_and_its_page_still_answers(
+    client, data_team, ckan_source, birmingham
+):
+    harvesting.run_now(ckan_source)
+    packages = copy.deepcopy(BIRMINGHAM["result"]["results"])
+    gone = packages[:2]
+    birmingham.routes[SEARCH] = ckan_pages(packages[2:])
+
+    run = harvesting.run_now(ckan_source)
+
+    assert run.status == HarvestRun.Status.DONE, run.error
+    assert (run.unchanged, run.deleted) == (8, 2)
+    # The incremental read gives only what changed; the ids came from a listing of the
+    # source's datasets asked without the date filter.
+    listing = [q for q in birmingham.searches() if q.get("fl") == ["id"]]
+    assert listing and all("fq" not in q for q in listing)
+    assert listing[0]["rows"] == ["1000"]
+    withdrawn = Dataset.objects.filter(harvest_guid__in=[p["id"] for p in gone])
+    assert set(withdrawn.values_list("state", flat=True)) == {Dataset.State.DELETED}
+    assert Dataset.objects.filter(harvest_source=ckan_source, state="active").count() == 8
+    for dataset in withdrawn:
+        assert AuditEntry.objects.filter(verb="dataset_delete", object_id=str(dataset.pk)).exists()
+        # Soft delete: the permanent address answers «gone», not «not found».
+        page = client.get(reverse("catalog:dataset", kwargs={"name": dataset.name}))
+        assert page.status_code == 410
+    reported = {e["guid"]: e for e in run.report if e["action"] == "deleted"}
+    assert set(reported) == {p["id"] for p in gone}
+    assert all("Ya no está en la fuente" in e["reason"] for e in reported.values())
+
+    client.force_login(data_team)
+    html = client.get(reverse("harvest:run", kwargs={"pk": run.pk})).content.decode()
+    assert html.count('data-action="deleted"') == 2
+    assert gone[0]["title"] in html and "Retirados" in html
+    only = client.get(reverse("harvest:run", kwargs={"pk": run.pk}), {"accion": "deleted"})
+    assert only.content.decode().count("data-action=") == 2
+    source_page = client.get(reverse("harvest:source", kwargs={"name": "birmingham"}))
+    assert "Retirados" in source_page.content.decode()
+
+    # Back at the source: the dataset comes back (restored, not duplicated).
+    birmingham.routes[SEARCH] = ckan_pages(packages)
+    back = harvesting.run_now(ckan_source)
+    assert (back.updated, back.unchanged, back.deleted) == (2, 8, 0)
+    assert set(withdrawn.values_list("state", flat=True)) == {Dataset.State.ACTIVE}
+    restored = [e for e in back.report if e["action"] == "updated"]
+    assert all("se restauró" in e["reason"] for e in restored)
+    assert Dataset.objects.filter(harvest_source=ckan_source).count() == 10
+
+
+def test_a_preview_reports_what_would_be_withdrawn_and_withdraws_nothing(ckan_source, birmingham):
+    harvesting.run_now(ckan_source)
+    packages = BIRMINGHAM["result"]["results"]
+    birmingham.routes[SEARCH] = ckan_pages(packages[1:])
+    entries = AuditEntry.objects.count()
+
+    run = harvesting.run_now(ckan_source, preview=True)
+
+    assert run.deleted == 1
+    (entry,) = [e for e in run.report if e["action"] == "deleted"]
+    assert entry["guid"] == packages[0]["id"] and "marcaría" in entry["reason"]
+    assert not Dataset.objects.filter(state=Dataset.State.DELETED).exists()
+    assert AuditEntry.objects.count() == entries
+
+
+def test_a_source_answering_an_empty_list_withdraws_nothing(ckan_source, birmingham):
+    harvesting.run_now(ckan_source)
+    birmingham.routes[SEARCH] = ckan_pages([])  # an empty page, by mistake
+
+    run = harvesting.run_now(ckan_source)
+
+    assert run.status == HarvestRun.Status.DONE
+    assert run.deleted == 0
+    assert "por precaución no se retiró ninguno" in run.warning
+    assert "10 cosechados" in run.warning
+    assert Dataset.objects.filter(harvest_source=ckan_source, state="active").count() == 10
+
+
+def test_a_failed_run_withdraws_nothing(ckan_source, birmingham):
+    harvesting.run_now(ckan_source)
+    birmingham.routes[SEARCH] = lambda query: (200, "application/json", b"<html>oops</html>")
+
+    run = harvesting.run_now(ckan_source)
+
+    assert run.status == HarvestRun.Status.FAILED
+    assert run.deleted == 0
+    assert Dataset.objects.filter(harvest_source=ckan_source, state="active").count() == 10
+
+
+def test_a_full_data_json_run_withdraws_what_the_catalog_no_longer_lists(datajson_source, remote):
+    harvesting.run_now(datajson_source)
+    catalog = json.loads(ARGENTINA)
+    removed = catalog["dataset"].pop(0)
+    remote.routes["/data.json"] = lambda query: json_body(catalog)
+
+    run = harvesting.run_now(datajson_source)
+
+    assert (run.unchanged, run.deleted) == (15, 1)
+    (entry,) = [e for e in run.report if e["action"] == "deleted"]
+    assert entry["guid"] == removed["identifier"]
+    assert Dataset.objects.get(harvest_guid=removed["identifier"]).state == "deleted"
+    # A dataset of another source, or typed in here, is never withdrawn by this one.
+    assert (
+        Dataset.objects.exclude(harvest_source=datajson_source).filter(state="deleted").count() == 0
+    )
 
 
 # ------------------------------------------------------------------------ bad sources
@@ -582,6 +690,14 @@ def test_harvesting_another_abierto_through_its_ckan_api(live_server, settings):
         ).count()
         == 0
     )
+
+    # The remote deletes one of its datasets: the next (incremental) run withdraws the copy.
+    services.dataset_delete(actor=None, dataset=originals[1])
+    withdrawing = harvesting.run_now(source)
+    assert withdrawing.status == HarvestRun.Status.DONE, withdrawing.error
+    assert withdrawing.deleted == 1
+    assert Dataset.objects.get(pk=copies[1].pk).state == Dataset.State.DELETED
+    assert Dataset.objects.get(pk=copies[0].pk).state == Dataset.State.ACTIVE
 
 
 # ---------------------------------------------------------------------- schedule, command

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import json
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -402,3 +404,187 @@ def test_cached_facets_are_kept_apart_for_who_may_see_what():
         assert facet_counts(member, "organization") == {"hacienda": 2}
         assert facet_counts(stranger, "organization") == {"hacienda": 1}
         assert (anonymous.count, member.count, stranger.count) == (1, 2, 1)
+
+
+# --- Facet keys, one statement per search ------------------------------------------------
+
+
+def _search_and_api_queries(client) -> tuple[int, int]:
+    page, api = "/datos/?q=datos", "/api/3/action/package_search"
+    params = {"q": "datos", "facet.field": '["organization","groups","tags","res_format"]'}
+    counts = []
+    for send in (lambda: client.get(page), lambda: client.get(api, params)):
+        send()  # warm what every request shares (content types, sessions)
+        with CaptureQueriesContext(connection) as captured:
+            response = send()
+        assert response.status_code == 200
+        counts.append(len(captured.captured_queries))
+    return counts[0], counts[1]
+
+
+def test_search_page_and_package_search_run_the_same_queries_for_5_or_50_matches(client):
+    theme = ThemeFactory(name="salud", title="Salud")
+
+    def add(start: int, count: int) -> None:
+        for n in range(start, start + count):
+            dataset = DatasetFactory(
+                name=f"datos-{n}", title=f"Datos {n}", tags=[f"t{n}", "comun"], themes=[theme]
+            )
+            ResourceFactory(dataset=dataset, format="CSV" if n % 2 else "json")
+            ResourceFactory(dataset=dataset, format="XLSX")
+
+    add(0, 5)
+    few = _search_and_api_queries(client)
+    add(5, 45)
+    many = _search_and_api_queries(client)
+    assert few == many
+    assert (
+        client.get("/api/3/action/package_search", {"q": "datos"}).json()["result"]["count"] == 50
+    )
+    # The count, the facets and the page of a text search are one statement.
+    with CaptureQueriesContext(connection) as captured:
+        search_datasets(user=ANON, q="datos", facet_fields=["tags", "res_format"])
+    assert _facet_statements(captured) == 1
+
+
+def test_the_default_order_breaks_score_ties_by_latest_change_then_id_on_every_page():
+    now = timezone.now()
+    made = [DatasetFactory(name=f"igual-{n}", title="Censo de población") for n in range(9)]
+    # Equal text, equal score: the most recently modified first, then by id.
+    for n, dataset in enumerate(made):
+        when = now - dt.timedelta(days=n % 3)
+        Dataset.objects.filter(pk=dataset.pk).update(metadata_modified=when)
+    DatasetFactory(name="mejor", title="Censo de población y censo de vivienda")
+    DatasetFactory(name="en-descripcion", title="Otro", description="Un censo.")
+    expected = ["mejor"] + [d.name for d in sorted(made, key=lambda d: (made.index(d) % 3, d.pk))]
+    expected.append("en-descripcion")
+    assert find("censo", rows=100) == expected
+    paged = []
+    for start in range(0, 11, 4):
+        paged += find("censo", start=start, rows=4)
+    assert paged == expected
+    assert find("censo", start=10, rows=4) == ["en-descripcion"]
+    assert find("censo", start=11, rows=4) == []
+    # The same order from the general path (a filter, or someone with publishers).
+    assert find("censo", fq="state:active", rows=100) == expected
+    editor = PublisherMemberFactory(publisher=made[0].publisher).user
+    assert names(search_datasets(user=editor, q="censo", rows=100)) == expected
+
+
+def test_facets_follow_tags_formats_privacy_and_a_publishers_jurisdiction():
+    jalisco = JurisdictionFactory(inegi_code="14", name="Jalisco")
+    colima = JurisdictionFactory(inegi_code="06", name="Colima")
+    publisher = PublisherFactory(name="agua", jurisdiction=jalisco)
+    dataset = DatasetFactory(title="Calidad del agua", publisher=publisher, tags=["agua"])
+    resource = ResourceFactory(dataset=dataset, format="csv")
+    DatasetFactory(title="Agua potable", publisher=publisher, tags=["agua", "potable"])
+    fields = ["tags", "res_format", "jurisdiction", "organization"]
+
+    def facets():
+        result = search_datasets(user=ANON, q="agua", facet_fields=fields)
+        return result.count, {name: facet_counts(result, name) for name in fields}
+
+    assert facets() == (
+        2,
+        {
+            "tags": {"agua": 2, "potable": 1},
+            "res_format": {"CSV": 1},
+            "jurisdiction": {"14": 2},
+            "organization": {"agua": 2},
+        },
+    )
+    services.dataset_save(actor=None, dataset=dataset, tags=["rios"])
+    services.resource_save(actor=None, dataset=dataset, resource=resource, format="GeoJSON")
+    services.publisher_save(actor=None, publisher=publisher, jurisdiction=colima)
+    assert facets() == (
+        2,
+        {
+            "tags": {"agua": 1, "potable": 1, "rios": 1},
+            "res_format": {"GEOJSON": 1},
+            "jurisdiction": {"06": 2},
+            "organization": {"agua": 2},
+        },
+    )
+    services.dataset_save(actor=None, dataset=dataset, private=True)
+    assert facets()[0] == 1
+    assert facets()[1]["tags"] == {"agua": 1, "potable": 1}
+
+
+def test_the_fast_and_the_general_path_agree_on_count_facets_and_page():
+    publishers = [PublisherFactory(name=f"p{n}") for n in range(3)]
+    themes = [ThemeFactory(name=f"tema-{n}") for n in range(2)]
+    for n in range(12):
+        dataset = DatasetFactory(
+            name=f"c-{n:02d}",
+            title=f"Indicadores {'de salud ' * (n % 3)}{n}",
+            publisher=publishers[n % 3],
+            tags=[f"e{n % 4}", "todos"],
+            themes=themes[: n % 3],
+            private=n == 11,
+        )
+        for fmt in ("CSV", "csv", "PDF")[: 1 + n % 3]:
+            ResourceFactory(dataset=dataset, format=fmt)
+    fields = ["organization", "groups", "tags", "res_format", "license_id", "jurisdiction"]
+    license = Dataset.objects.get(name="c-01").licence.key
+
+    def summary(**kwargs):
+        result = search_datasets(user=ANON, facet_fields=fields, rows=5, start=2, **kwargs)
+        return result.count, names(result), {f: facet_counts(result, f) for f in fields}
+
+    fast = summary(q="indicadores salud")
+    assert fast == summary(q="indicadores salud", fq="state:active")
+    assert fast[0] == 7 and fast[2]["res_format"] == {"CSV": 7, "PDF": 3}
+    assert fast[2]["groups"] == {"tema-0": 7, "tema-1": 3}
+    # Facet selections: conditions on the keys, or (with fq) Django's own filters.
+    for filters, expected in [
+        ({"res_format": ["pdf"]}, 3),
+        ({"res_format": ["csv", "PDF"], "organization": ["p1", "p2"]}, 7),
+        ({"groups": ["tema-1"], "tags": ["e1", "e2"]}, 2),
+        ({"tags": ["todos"], "license_id": [license], "jurisdiction": ["14"]}, 7),
+        ({"organization": ["p0"]}, 0),
+        ({"tags": ["no-existe"]}, 0),
+        ({"res_format": ["ÇSV"]}, 0),
+    ]:
+        selected = summary(q="indicadores salud", filters=filters)
+        assert selected[0] == expected, filters
+        assert selected == summary(q="indicadores salud", filters=filters, fq="state:active")
+
+
+def _keys(cursor) -> list[tuple]:
+    if connection.vendor == "sqlite":
+        cursor.execute(
+            "SELECT dataset_id, public, publisher_id, licence_id, jurisdiction_id, formats,"
+            " themes, tags FROM catalog_datasetsearchkeys ORDER BY 1"
+        )
+        return [(*row[:5], *(sorted(json.loads(v)) for v in row[5:])) for row in cursor.fetchall()]
+    cursor.execute(
+        "SELECT rowid, public, publisher_id, licence_id, jurisdiction_id, formats, themes, tags"
+        " FROM catalog_datasetsearch ORDER BY 1"
+    )
+    return [(*row[:5], *(sorted(v) for v in row[5:])) for row in cursor.fetchall()]
+
+
+def test_the_migration_fills_the_same_facet_keys_as_the_index_writes():
+    module = importlib.import_module("abierto.catalog.migrations.0006_search_facet_keys")
+    theme = ThemeFactory()
+    for n in range(3):
+        dataset = DatasetFactory(tags=[f"x{n}", "y"], themes=[theme] if n else [], private=n == 2)
+        ResourceFactory(dataset=dataset, format="csv")
+        ResourceFactory(dataset=dataset, format="CSV")
+        # Upper-cased as the database's UPPER() does it (SQLite: ASCII letters only).
+        ResourceFactory(dataset=dataset, format="géoJSON")
+    DatasetFactory(state=Dataset.State.DRAFT)
+    search_datasets(user=ANON, q="x")  # writes what is pending
+    with connection.cursor() as cursor:
+        written = _keys(cursor)
+        assert len(written) == 4 and [row[1] for row in written] == [True, True, False, False]
+        if connection.vendor == "sqlite":
+            cursor.execute("DELETE FROM catalog_datasetsearchkeys")
+            cursor.execute(module.SQLITE[1])
+        else:
+            cursor.execute(
+                "UPDATE catalog_datasetsearch SET public = false, publisher_id = NULL,"
+                " formats = '{}', themes = '{}', tags = '{}'"
+            )
+            cursor.execute(module.POSTGRESQL[1])
+        assert _keys(cursor) == written

@@ -45,11 +45,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{each.name}{' (preview)' if preview else ''}: {run.seen} seen, "
                 f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged, "
-                f"{run.failed} failed."
+                f"{run.failed} failed, {run.deleted} deleted."
             )
+            if run.warning:
+                self.stdout.write(f"  {run.warning}")
             if options["verbosity"] >= 2:
                 for entry in run.report:
-                    if entry["action"] == "failed":
+                    if entry["action"] in ("failed", "deleted"):
                         self.stdout.write(f"  {entry['guid']}: {entry['reason']}")
         if not sources:
             self.stdout.write("No source is due.")
