@@ -29,11 +29,12 @@ from typing import Any
 from django.db import connections, transaction
 from django.utils.translation import gettext as _
 
+from abierto.core import exports
 from abierto.datastore.routers import ALIAS
 
 # CKAN's names for the column types (datastore_search's `fields[].type`).
-TEXT, INT, NUMERIC, DATE, TIMESTAMP, BOOL = "text", "int", "numeric", "date", "timestamp", "bool"
-FIELD_TYPES = (TEXT, INT, NUMERIC, DATE, TIMESTAMP, BOOL)
+FIELD_TYPES = exports.FIELD_TYPES
+TEXT, INT, NUMERIC, DATE, TIMESTAMP, BOOL = FIELD_TYPES
 # SQLite keeps dates and timestamps as ISO 8601 text, which sorts and compares correctly.
 SQLITE_TYPES = {
     TEXT: "TEXT",

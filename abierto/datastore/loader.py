@@ -1,0 +1,225 @@
+"""Loading a file into the datastore: two streaming passes, then an atomic swap.
+
+Pass 1 reads the whole file and infers each column's type (`infer.py`); nothing is written,
+so a file that is refused (empty, binary, ragged, too many columns) leaves no trace. Pass 2
+reads it again and writes a new physical table — `COPY … FROM STDIN` on PostgreSQL, batched
+`executemany` on SQLite — then builds the full-text index and swaps the table in
+(`schema.swap`). Pass 2, the index and the swap are one transaction of the datastore
+database: if any value does not fit its column (a dictionary override says int and row
+48,213 says «N/D por error»), it rolls back, the previous table keeps serving, and the
+`LoadError` names the row, the column and the value.
+
+Memory stays constant whatever the file size: one batch of `BATCH_ROWS` rows at a time and
+a few counters per column (spreadsheets excepted: see `readers.py`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
+
+from abierto.datastore import infer, readers, schema
+from abierto.datastore.errors import LoadError
+from abierto.datastore.routers import ALIAS
+
+__all__ = ["BATCH_ROWS", "LoadError", "load_path"]
+
+BATCH_ROWS = 5000
+
+Progress = Callable[[int, int], Any]
+# A column to rewrite: its position, its batch converter and its one-value converter.
+Conversion = tuple[int, Callable[[Sequence[str]], list[str]], Callable[[str], str | None]]
+
+
+def load_path(
+    path: Path | str,
+    *,
+    resource_id: uuid.UUID | str,
+    public: bool = True,
+    fields: Sequence[dict[str, Any]] | None = None,
+    progress: Progress | None = None,
+    format: str | None = None,  # noqa: A002 - the catalog's name for it
+    notes: list[str] | None = None,
+) -> schema.Table:
+    """Load the file at `path` as the table of `resource_id` and serve it.
+
+    `fields` are data-dictionary entries `{"id", "type", "info"}`: a `type` forces the
+    column's type instead of inferring it, `info` (label, notes) is stored with the field.
+    `format` (CSV, TSV, XLSX, XLS, ODS, JSONL, NDJSON) defaults to the file's extension.
+    `progress(rows_loaded, bytes_read)` is called every `BATCH_ROWS` rows; `bytes_read`
+    counts both passes, so it runs up to twice the file's size (rows_loaded stays 0 during
+    the first pass). `notes`, if given, receives what was detected (encoding, delimiter,
+    sheet) in the user's words. Raises LoadError; the previous table, if any, is left
+    serving.
+    """
+    reader = readers.open_reader(path, format or "")
+    if notes is not None:
+        notes.extend(str(note) for note in reader.notes)
+    _names(reader.headers)  # refuse 10,000 columns before reading 10,000 columns of data
+    inference = infer.Inference(len(reader.headers))
+    for batch in reader.batches(BATCH_ROWS, first_pass=True):
+        inference.widen_to(len(reader.headers))
+        inference.feed(batch.rows)
+        if progress is not None:
+            progress(0, batch.position)
+    names = _names(reader.headers)
+    columns = _fields(names, inference.fields(), fields or [])
+    plan = [
+        (index, infer.column_converter(f.type, decimal), infer.converter(f.type, decimal))
+        for index, ((f, decimal), canonical, (inferred, _d)) in enumerate(
+            zip(columns, inference.canonical(), inference.fields(), strict=True)
+        )
+        if f.type != schema.TEXT and not (canonical and f.type == inferred)
+    ]
+    return _write(reader, resource_id, columns, plan, public=public, progress=progress)
+
+
+def _names(headers: list[str | None]) -> list[str]:
+    try:
+        return schema.safe_names(headers)
+    except schema.SchemaError as error:
+        raise LoadError(str(error), row=1) from None
+
+
+def _fields(
+    names: list[str],
+    inferred: list[tuple[str, str | None]],
+    overrides: Sequence[dict[str, Any]],
+) -> list[tuple[schema.Field, str | None]]:
+    by_id = {str(o.get("id")): o for o in overrides if isinstance(o, dict)}
+    result = []
+    for name, (kind, decimal) in zip(names, inferred, strict=True):
+        override = by_id.get(name, {})
+        forced = override.get("type") or None
+        if forced is not None and forced not in schema.FIELD_TYPES:
+            raise LoadError(
+                _("El diccionario de datos pide un tipo desconocido: «%(type)s».")
+                % {"type": forced},
+                column=name,
+            )
+        info = override.get("info") if isinstance(override.get("info"), dict) else {}
+        result.append((schema.Field(name, forced or kind, dict(info)), decimal))
+    return result
+
+
+def _write(
+    reader: readers.Reader,
+    resource_id: uuid.UUID | str,
+    columns: list[tuple[schema.Field, str | None]],
+    plan: list[Conversion],
+    *,
+    public: bool,
+    progress: Progress | None,
+) -> schema.Table:
+    fields = [f for f, _decimal in columns]
+    connection = schema.connection()
+    # Outside the long transaction: ensure_ready takes a lock that readers take too.
+    with connection.cursor() as cursor:
+        schema.ensure_ready(cursor)
+    version = schema.next_version(resource_id)
+    physical = schema.physical_name(resource_id, version)
+    write = _copy if connection.vendor == "postgresql" else _insert
+    try:
+        with transaction.atomic(using=ALIAS):
+            with connection.cursor() as cursor:
+                schema.create_table(cursor, physical, fields)
+                rows = write(cursor, reader, physical, fields, plan, progress)
+                schema.index_table(cursor, physical, fields)
+            return schema.swap(
+                resource_id,
+                physical=physical,
+                fields=fields,
+                row_count=rows,
+                version=version,
+                public=public,
+            )
+    except DatabaseError as error:
+        _drop(physical)
+        raise LoadError(
+            _("La base de datos rechazó la carga: %(error)s") % {"error": error}
+        ) from error
+    except BaseException:
+        _drop(physical)
+        raise
+
+
+def _drop(physical: str) -> None:
+    # The rollback already removed it; this covers a connection that had no transaction.
+    try:
+        with schema.connection().cursor() as cursor:
+            schema.drop_physical(cursor, physical)
+    except DatabaseError:
+        pass
+
+
+def _convert(batch: readers.Batch, fields: list[schema.Field], plan: list[Conversion]) -> None:
+    """Rewrite, in place, the cells of the columns that need it (Spanish numbers, dates
+    written day first, booleans, null markers) in the form the database reads; the other
+    columns go as read. A value that does not fit raises LoadError for its earliest row."""
+    rows = batch.rows
+    failure: tuple[int, int, str] | None = None  # (index in batch, column, message)
+    for position, convert_all, convert in plan:
+        values = list(map(itemgetter(position), rows))
+        try:
+            converted = convert_all(values)
+        except infer.ParseError:
+            for index, value in enumerate(values):
+                if failure is not None and index >= failure[0]:
+                    break
+                try:
+                    convert(value)
+                except infer.ParseError as error:
+                    failure = (index, position, str(error))
+                    break
+            continue
+        for row, value in zip(rows, converted, strict=True):
+            row[position] = value
+    if failure is not None:
+        index, position, message = failure
+        field = fields[position]
+        raise LoadError(
+            _("El valor %(problem)s; la columna es de tipo %(type)s.")
+            % {"problem": message, "type": infer.describe(field.type)},
+            row=batch.numbers[index],
+            column=field.id,
+            value=rows[index][position],
+        )
+
+
+def _insert(cursor, reader, physical, fields, plan, progress) -> int:
+    names = ", ".join(schema.quote(f.id) for f in fields)
+    # Empty cells are NULL; SQLite's column affinity turns the canonical text of numbers
+    # into INTEGER and REAL.
+    marks = ", ".join(["NULLIF(%s, '')"] * len(fields))
+    sql = f"INSERT INTO {schema.quote(physical)} ({names}) VALUES ({marks})"
+    rows = 0
+    for batch in reader.batches(BATCH_ROWS):
+        _convert(batch, fields, plan)
+        cursor.executemany(sql, batch.rows)
+        rows += len(batch.rows)
+        if progress is not None:
+            progress(rows, reader.size + batch.position)
+    return rows
+
+
+def _copy(cursor, reader, physical, fields, plan, progress) -> int:
+    names = ", ".join(schema.quote(f.id) for f in fields)
+    rows = 0
+    # Values go as text in each type's canonical form, and PostgreSQL parses them; an empty
+    # cell is NULL.
+    sql = f"COPY {schema.quote(physical)} ({names}) FROM STDIN (NULL '')"
+    with cursor.copy(sql) as copy:
+        for batch in reader.batches(BATCH_ROWS):
+            _convert(batch, fields, plan)
+            for row in batch.rows:
+                copy.write_row(row)
+            rows += len(batch.rows)
+            if progress is not None:
+                progress(rows, reader.size + batch.position)
+    return rows

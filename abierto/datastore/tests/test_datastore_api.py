@@ -1,0 +1,368 @@
+"""The DataStore actions through the CKAN Action API, with Django's client and real ckanapi."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ckanapi import NotAuthorized, NotFound, RemoteCKAN, ValidationError
+from django.db import connections
+from rest_framework.authtoken.models import Token
+
+from abierto.catalog.factories import (
+    DatasetFactory,
+    LicenceFactory,
+    PublisherFactory,
+    PublisherMemberFactory,
+    ResourceFactory,
+)
+from abierto.catalog.models import Resource
+from abierto.core.models import AuditEntry
+from abierto.datastore import schema
+from abierto.datastore.tests.tables import load
+
+pytestmark = pytest.mark.django_db(databases=["default", "datastore"])
+API = "/api/3/action/"
+
+
+@pytest.fixture
+def salud(db):
+    return PublisherFactory(name="salud", title="Secretaría de Salud")
+
+
+@pytest.fixture
+def editor_key(salud):
+    return Token.objects.create(user=PublisherMemberFactory(publisher=salud).user).key
+
+
+@pytest.fixture
+def outsider_key(db):
+    return Token.objects.create(user=PublisherMemberFactory().user).key
+
+
+@pytest.fixture
+def obras(salud):
+    resource = ResourceFactory(dataset=DatasetFactory(publisher=salud), title="Obras")
+    load(resource.uuid)
+    return resource
+
+
+@pytest.fixture
+def private_obras(salud):
+    resource = ResourceFactory(dataset=DatasetFactory(publisher=salud, private=True))
+    load(resource.uuid, public=False)
+    return resource
+
+
+def get(client, name, key=None, **params):
+    headers = {"HTTP_X_CKAN_API_KEY": key} if key else {}
+    return client.get(API + name, params, **headers)
+
+
+def post(client, name, data, key=None):
+    headers = {"HTTP_AUTHORIZATION": key} if key else {}
+    return client.post(API + name, json.dumps(data), content_type="application/json", **headers)
+
+
+def test_anyone_searches_a_public_table_by_get_and_post(client, obras):
+    response = get(client, "datastore_search", resource_id=str(obras.uuid), q="construccion")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json;charset=utf-8"
+    body = response.json()
+    assert body["success"] is True
+    result = body["result"]
+    assert result["total"] == 2 and result["resource_id"] == str(obras.uuid)
+    assert {r["Municipio"] for r in result["records"]} == {"Zapopan", "Tlaquepaque"}
+    response = post(
+        client,
+        "datastore_search",
+        {"resource_id": str(obras.uuid), "filters": {"Municipio": ["Zapopan", "Tonalá"]}},
+    )
+    assert response.json()["result"]["total"] == 3
+    # Filters over GET come as JSON text, as CKAN clients send them.
+    response = get(
+        client,
+        "datastore_search",
+        resource_id=str(obras.uuid),
+        filters=json.dumps({"Año": 2018}),
+        sort="Monto desc",
+    )
+    assert [r["Municipio"] for r in response.json()["result"]["records"]] == [
+        "Tlaquepaque",
+        "Guadalajara",
+    ]
+
+
+def test_errors_come_in_ckan_envelope_with_ckan_types(client, obras, salud):
+    bad = get(client, "datastore_search", resource_id=str(obras.uuid), filters='{"Monto": "x"}')
+    assert bad.status_code == 409
+    assert bad.json()["error"]["__type"] == "Validation Error"
+    assert "«Monto»" in bad.json()["error"]["filters"][0]
+    missing = get(client, "datastore_search", resource_id="00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["__type"] == "Not Found Error"
+    no_table = ResourceFactory(dataset=DatasetFactory(publisher=salud))
+    assert get(client, "datastore_search", resource_id=str(no_table.uuid)).status_code == 404
+    assert get(client, "datastore_search").json()["error"]["resource_id"]
+    syntax = get(
+        client, "datastore_search", resource_id=str(obras.uuid), q="((( & |", plain="false"
+    )
+    assert syntax.status_code == 400
+    assert syntax.json()["error"]["__type"] == "Search Query Error"
+
+
+def test_a_private_table_is_for_its_publishers_members_only(
+    client, private_obras, editor_key, outsider_key
+):
+    rid = str(private_obras.uuid)
+    anonymous = get(client, "datastore_search", resource_id=rid)
+    assert anonymous.status_code == 403
+    assert anonymous.json()["error"]["__type"] == "Authorization Error"
+    assert get(client, "datastore_search", outsider_key, resource_id=rid).status_code == 403
+    member = get(client, "datastore_search", editor_key, resource_id=rid)
+    assert member.status_code == 200 and member.json()["result"]["total"] == 5
+    assert get(client, "datastore_info", resource_id=rid).status_code == 403
+
+
+def test_datastore_info_describes_the_table(client, obras):
+    result = get(client, "datastore_info", resource_id=str(obras.uuid)).json()["result"]
+    assert result["meta"]["count"] == 5
+    assert result["fields"][0] == {
+        "id": "Municipio",
+        "type": "text",
+        "info": {"label": "Municipio", "notes": "Nombre oficial"},
+    }
+
+
+def test_a_publisher_creates_a_table_and_everyone_can_search_it(client, salud, editor_key):
+    resource = ResourceFactory(dataset=DatasetFactory(publisher=salud))
+    audits = AuditEntry.objects.count()
+    response = post(
+        client,
+        "datastore_create",
+        {
+            "resource_id": str(resource.uuid),
+            "fields": [
+                {"id": "clues", "type": "text", "info": {"label": "Clave CLUES"}},
+                {"id": "camas", "type": "int"},
+                {"id": "apertura", "type": "date"},
+            ],
+            "primary_key": "clues",
+            "records": [
+                {"clues": "JCSSA001", "camas": 120, "apertura": "1999-02-01"},
+                {"clues": "JCSSA002", "camas": "35", "apertura": None},
+            ],
+        },
+        editor_key,
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["result"]["total"] == 2
+    resource.refresh_from_db()
+    assert resource.datastore_active is True
+    assert resource.data_dictionary[0] == {
+        "id": "clues",
+        "type": "text",
+        "info": {"label": "Clave CLUES"},
+    }
+    assert AuditEntry.objects.count() == audits + 1
+    found = get(client, "datastore_search", resource_id=str(resource.uuid), sort="camas")
+    assert [r["camas"] for r in found.json()["result"]["records"]] == [35, 120]
+    assert schema.get_table(resource.uuid).row_count == 2
+
+
+def test_create_refuses_bad_records_naming_row_and_field(client, salud, editor_key):
+    resource = ResourceFactory(dataset=DatasetFactory(publisher=salud))
+    response = post(
+        client,
+        "datastore_create",
+        {
+            "resource_id": str(resource.uuid),
+            "fields": [{"id": "camas", "type": "int"}, {"id": "x", "type": "geometry"}],
+        },
+        editor_key,
+    )
+    assert response.status_code == 409
+    assert "tipo desconocido «geometry»" in response.json()["error"]["fields"][0]
+    response = post(
+        client,
+        "datastore_create",
+        {
+            "resource_id": str(resource.uuid),
+            "fields": [{"id": "camas", "type": "int"}],
+            "records": [{"camas": 1}, {"camas": "muchas"}, {"colonia": "Centro"}],
+        },
+        editor_key,
+    )
+    assert response.status_code == 409
+    errors = response.json()["error"]["records"]
+    assert errors[0].startswith("Fila 2, campo «camas»: «muchas» no es un número entero")
+    assert errors[1] == "Fila 3: el campo «colonia» no existe en la tabla."
+    assert schema.get_table(resource.uuid) is None
+
+
+def test_writes_need_a_member_key_and_post(client, obras, outsider_key):
+    data = {"resource_id": str(obras.uuid), "records": [{"Municipio": "Tala"}]}
+    assert post(client, "datastore_upsert", data).status_code == 403
+    refused = post(client, "datastore_upsert", data, outsider_key)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["__type"] == "Authorization Error"
+    assert get(client, "datastore_create", resource_id=str(obras.uuid)).status_code == 400
+    assert schema.get_table(obras.uuid).row_count == 5
+
+
+def test_create_adds_fields_to_an_existing_table_keeping_its_rows(client, obras, editor_key):
+    response = post(
+        client,
+        "datastore_create",
+        {
+            "resource_id": str(obras.uuid),
+            "fields": [{"id": "Colonia", "type": "text"}],
+            "records": [{"Municipio": "Tala", "Colonia": "Centro histórico"}],
+        },
+        editor_key,
+    )
+    assert response.status_code == 200, response.content
+    result = get(client, "datastore_search", resource_id=str(obras.uuid), q="historico").json()
+    assert [r["_id"] for r in result["result"]["records"]] == [6]
+    assert (
+        get(client, "datastore_info", resource_id=str(obras.uuid)).json()["result"]["meta"]["count"]
+        == 6
+    )
+    changed = post(
+        client,
+        "datastore_create",
+        {"resource_id": str(obras.uuid), "fields": [{"id": "Monto", "type": "text"}]},
+        editor_key,
+    )
+    assert changed.status_code == 409
+    assert "«Monto» es de tipo numeric" in changed.json()["error"]["fields"][0]
+
+
+def test_upsert_updates_by_primary_key_inserts_new_and_keeps_search_true(client, salud, editor_key):
+    resource = ResourceFactory(dataset=DatasetFactory(publisher=salud))
+    rid = str(resource.uuid)
+    post(
+        client,
+        "datastore_create",
+        {
+            "resource_id": rid,
+            "fields": [{"id": "clave", "type": "text"}, {"id": "nombre", "type": "text"}],
+            "primary_key": ["clave"],
+            "records": [{"clave": "A", "nombre": "Hospital Civil"}],
+        },
+        editor_key,
+    )
+    response = post(
+        client,
+        "datastore_upsert",
+        {
+            "resource_id": rid,
+            "records": [
+                {"clave": "A", "nombre": "Clínica Jalisco"},
+                {"clave": "B", "nombre": "Hospital Regional"},
+            ],
+        },
+        editor_key,
+    )
+    assert response.status_code == 200, response.content
+    search = get(client, "datastore_search", resource_id=rid, q="clinica").json()["result"]
+    assert [r["clave"] for r in search["records"]] == ["A"]
+    assert (
+        get(client, "datastore_search", resource_id=rid, q="civil").json()["result"]["total"] == 0
+    )
+    assert get(client, "datastore_search", resource_id=rid).json()["result"]["total"] == 2
+    update = post(
+        client,
+        "datastore_upsert",
+        {"resource_id": rid, "method": "update", "records": [{"clave": "Z", "nombre": "x"}]},
+        editor_key,
+    )
+    assert update.status_code == 409
+    assert update.json()["error"]["records"] == ["Fila 1: no existe una fila con esa clave."]
+    dry = post(
+        client,
+        "datastore_upsert",
+        {"resource_id": rid, "dry_run": True, "records": [{"clave": "C", "nombre": "y"}]},
+        editor_key,
+    )
+    assert dry.status_code == 200
+    assert get(client, "datastore_search", resource_id=rid).json()["result"]["total"] == 2
+
+
+def test_delete_with_filters_removes_rows_and_without_drops_the_table(client, obras, editor_key):
+    rid = str(obras.uuid)
+    response = post(
+        client,
+        "datastore_delete",
+        {"resource_id": rid, "filters": {"Municipio": "Zapopan"}},
+        editor_key,
+    )
+    assert response.status_code == 200 and response.json()["result"]["deleted"] == 2
+    result = get(client, "datastore_search", resource_id=rid).json()["result"]
+    assert result["total"] == 3 and "Zapopan" not in {r["Municipio"] for r in result["records"]}
+    assert (
+        get(client, "datastore_search", resource_id=rid, q="puente").json()["result"]["total"] == 0
+    )
+    obras.datastore_active = True
+    obras.save()
+    assert post(client, "datastore_delete", {"resource_id": rid}, editor_key).status_code == 200
+    assert not Resource.objects.get(pk=obras.pk).datastore_active
+    assert get(client, "datastore_search", resource_id=rid).status_code == 404
+
+
+def test_a_write_refreshes_the_anonymous_cached_answer(client, obras, editor_key, settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    rid = str(obras.uuid)
+    assert get(client, "datastore_search", resource_id=rid).json()["result"]["total"] == 5
+    post(
+        client,
+        "datastore_upsert",
+        {"resource_id": rid, "method": "insert", "records": [{"Municipio": "Tala"}]},
+        editor_key,
+    )
+    assert get(client, "datastore_search", resource_id=rid).json()["result"]["total"] == 6
+
+
+# --- The real ckanapi client against a live server -----------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "datastore"])
+def test_ckanapi_datastore_search_works_against_abierto(live_server, monkeypatch):
+    # Each live-server request thread opens its own connections; kept open (CONN_MAX_AGE),
+    # they would stop PostgreSQL's test database from being dropped at the end.
+    # (SQLite's in-memory test databases are shared with the server's threads instead.)
+    for alias in ("default", "datastore"):
+        if connections[alias].vendor == "postgresql":
+            monkeypatch.setitem(connections[alias].settings_dict, "CONN_MAX_AGE", 0)
+    LicenceFactory()
+    publisher = PublisherFactory(name="obras-publicas")
+    key = Token.objects.create(user=PublisherMemberFactory(publisher=publisher).user).key
+    resource = ResourceFactory(dataset=DatasetFactory(publisher=publisher))
+    load(resource.uuid)
+    for get_only in (False, True):
+        site = RemoteCKAN(live_server.url, get_only=get_only)
+        # Over GET a dict travels as JSON text (requests would send only its keys).
+        filters = {"Año": 2018}
+        found = site.action.datastore_search(
+            resource_id=str(resource.uuid),
+            q="construcción",
+            filters=json.dumps(filters) if get_only else filters,
+        )
+        assert [r["Municipio"] for r in found["records"]] == ["Tlaquepaque"]
+        assert found["total"] == 1
+        page = site.action.datastore_search(resource_id=str(resource.uuid), limit=2, offset=2)
+        assert [r["_id"] for r in page["records"]] == [3, 4]
+        with pytest.raises(NotFound):
+            site.action.datastore_search(resource_id="00000000-0000-0000-0000-000000000000")
+        with pytest.raises(ValidationError):
+            site.action.datastore_search(resource_id=str(resource.uuid), sort="nada")
+    writer = RemoteCKAN(live_server.url, apikey=key)
+    writer.action.datastore_upsert(
+        resource_id=str(resource.uuid), method="insert", records=[{"Municipio": "Tala"}]
+    )
+    assert (
+        RemoteCKAN(live_server.url).action.datastore_info(id=str(resource.uuid))["meta"]["count"]
+        == 6
+    )
+    with pytest.raises(NotAuthorized):
+        RemoteCKAN(live_server.url).action.datastore_delete(resource_id=str(resource.uuid))

@@ -1,0 +1,293 @@
+"""Loading files into datastore tables: formats, encodings, types, bad input, atomic swap."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import tracemalloc
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from abierto.catalog.tests.test_preview import xlsx
+from abierto.datastore import loader, schema
+from abierto.datastore.errors import LoadError
+
+pytestmark = pytest.mark.django_db(databases=["default", "datastore"])
+
+
+def write(tmp_path: Path, name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
+    return path
+
+
+def rows(resource_id, columns: str = "*") -> list[tuple]:
+    """What a client of the datastore reads: the view named after the resource."""
+    with schema.connection().cursor() as cursor:
+        cursor.execute(f'SELECT {columns} FROM {schema.quote(str(resource_id))} ORDER BY "_id"')
+        return [tuple(_plain(v) for v in row) for row in cursor.fetchall()]
+
+
+def _plain(value):
+    """One form for both databases (PostgreSQL gives Decimal, dates and booleans)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def types(table: schema.Table) -> dict[str, str]:
+    return {f.id: f.type for f in table.fields}
+
+
+def load(path: Path, **kwargs) -> tuple[uuid.UUID, schema.Table]:
+    resource_id = kwargs.pop("resource_id", None) or uuid.uuid4()
+    return resource_id, loader.load_path(path, resource_id=resource_id, **kwargs)
+
+
+def test_a_windows_1252_csv_with_semicolons_and_spanish_formats(tmp_path):
+    content = (
+        "Municipio;Monto ejercido;Fecha de pago;¿Pagado?;Clave INEGI\n"
+        "Tlaquepaque;1.234,56;31/12/2017;sí;098\n"
+        "Zapopan;N/A;01/02/2018;no;120\n"
+        "Ocotlán;-17,5;15/03/2018;Sí;063\n"
+    )
+    resource_id, table = load(write(tmp_path, "pagos.csv", content, "cp1252"))
+    assert types(table) == {
+        "Municipio": "text",
+        "Monto ejercido": "numeric",
+        "Fecha de pago": "date",
+        "¿Pagado?": "bool",
+        "Clave INEGI": "text",
+    }
+    assert table.row_count == 3
+    assert rows(resource_id) == [
+        (1, "Tlaquepaque", 1234.56, "2017-12-31", 1, "098"),
+        (2, "Zapopan", None, "2018-02-01", 0, "120"),
+        (3, "Ocotlán", -17.5, "2018-03-15", 1, "063"),
+    ]
+
+
+def test_utf8_with_bom_keeps_the_first_header_clean(tmp_path):
+    resource_id, table = load(write(tmp_path, "estados.csv", "\ufeffclave,nombre\n14,Jalisco\n"))
+    assert [f.id for f in table.fields] == ["clave", "nombre"]
+    assert rows(resource_id) == [(1, 14, "Jalisco")]
+
+
+def test_latin_1_bytes_that_windows_1252_lacks(tmp_path):
+    content = "nombre,nota\nPeña,1\n".encode("latin-1") + b"x\x81y,2\n"
+    resource_id, _table = load(write(tmp_path, "raro.csv", content))
+    assert rows(resource_id, '"nombre"') == [("Peña",), ("x\x81y",)]
+
+
+def test_a_utf16_tab_separated_export_from_excel(tmp_path):
+    notes: list[str] = []
+    path = write(tmp_path, "excel.txt", "año\tmonto\n2017\t1,5\n", "utf-16")
+    resource_id, table = load(path, format="CSV", notes=notes)
+    assert rows(resource_id) == [(1, 2017, 1.5)]
+    assert notes == ["Codificación: UTF-16. Separador: tabulador."]
+
+
+def test_a_tsv_with_commas_in_its_values(tmp_path):
+    content = "concepto\tmonto\nSillas, mesas\t1,5\nLápices\t2,25\n"
+    resource_id, table = load(write(tmp_path, "compras.tsv", content))
+    assert types(table) == {"concepto": "text", "monto": "numeric"}
+    assert rows(resource_id, '"concepto", "monto"') == [("Sillas, mesas", 1.5), ("Lápices", 2.25)]
+
+
+def test_an_xlsx_with_numbers_dates_and_a_late_na(tmp_path):
+    sheet = [["Escuela", "Alumnos", "Promedio"]]
+    sheet += [[f"Escuela {n}", n, n / 4] for n in range(1, 300)]
+    sheet += [["Escuela tardía", "N/A", "N/A"]]
+    resource_id, table = load(write(tmp_path, "escuelas.xlsx", xlsx(sheet)))
+    assert types(table) == {"Escuela": "text", "Alumnos": "int", "Promedio": "numeric"}
+    assert table.row_count == 300
+    assert rows(resource_id)[0] == (1, "Escuela 1", 1, 0.25)
+    assert rows(resource_id)[-1] == (300, "Escuela tardía", None, None)
+
+
+def test_json_lines_with_keys_that_appear_late(tmp_path):
+    lines = [
+        json.dumps({"id": n, "nombre": f"Obra {n}", "activa": n % 2 == 0}) for n in range(1, 4)
+    ]
+    lines.append(json.dumps({"id": 4, "nombre": "Obra 4", "monto": 10.5, "extra": {"a": 1}}))
+    resource_id, table = load(write(tmp_path, "obras.jsonl", "\n".join(lines) + "\n"))
+    assert types(table) == {
+        "id": "int",
+        "nombre": "text",
+        "activa": "bool",
+        "monto": "numeric",
+        "extra": "text",
+    }
+    assert rows(resource_id)[3] == (4, 4, "Obra 4", None, 10.5, '{"a": 1}')
+
+
+def test_json_lines_with_a_line_that_is_not_an_object_say_which(tmp_path):
+    path = write(tmp_path, "obras.ndjson", '{"a": 1}\n{"a": 2}\n[1, 2]\n')
+    with pytest.raises(LoadError, match="objeto JSON") as caught:
+        load(path)
+    assert caught.value.row == 3
+
+
+def test_a_late_na_in_a_numeric_column_after_ten_thousand_rows_is_null(tmp_path):
+    lines = ["folio,monto"] + [f"F{n},{n}.5" for n in range(12_000)] + ["F-tarde,N/A", "F-fin,3"]
+    resource_id, table = load(write(tmp_path, "montos.csv", "\n".join(lines)))
+    assert types(table)["monto"] == "numeric"
+    assert table.row_count == 12_002
+    assert rows(resource_id, '"folio", "monto"')[-2:] == [("F-tarde", None), ("F-fin", 3.0)]
+
+
+def test_a_bad_late_value_fails_with_where_and_the_previous_table_keeps_serving(tmp_path):
+    resource_id = uuid.uuid4()
+    good = write(tmp_path, "v1.csv", "clave,monto\n1,10\n2,20\n")
+    first = loader.load_path(good, resource_id=resource_id)
+    lines = ["clave,monto"] + [f"{n},{n}" for n in range(1, 8000)] + ["8000,doce mil"]
+    bad = write(tmp_path, "v2.csv", "\n".join(lines))
+    with pytest.raises(LoadError) as caught:
+        loader.load_path(bad, resource_id=resource_id, fields=[{"id": "monto", "type": "int"}])
+    error = caught.value
+    assert (error.row, error.column, error.value) == (8001, "monto", "doce mil")
+    assert "no es un número entero" in error.message
+    # Nothing half-loaded: the first version serves, and no second table was left behind.
+    assert schema.get_table(resource_id).version == first.version == 1
+    assert rows(resource_id) == [(1, 1, 10), (2, 2, 20)]
+    with schema.connection().cursor() as cursor:
+        tables = schema.connection().introspection.table_names(cursor)
+    assert schema.physical_name(resource_id, 2) not in tables
+
+
+def test_a_new_load_replaces_the_table_and_drops_the_old_one(tmp_path):
+    resource_id = uuid.uuid4()
+    loader.load_path(write(tmp_path, "a.csv", "x\nuno\n"), resource_id=resource_id)
+    table = loader.load_path(write(tmp_path, "b.csv", "y,z\n1,2\n3,4\n"), resource_id=resource_id)
+    assert table.version == 2 and table.row_count == 2
+    assert rows(resource_id) == [(1, 1, 2), (2, 3, 4)]
+    with schema.connection().cursor() as cursor:
+        tables = schema.connection().introspection.table_names(cursor)
+    assert schema.physical_name(resource_id, 1) not in tables
+
+
+def test_dictionary_types_and_labels_apply(tmp_path):
+    path = write(tmp_path, "claves.csv", "clave,monto\n1,10\n2,20\n")
+    resource_id, table = load(
+        path, fields=[{"id": "clave", "type": "text", "info": {"label": "Clave del municipio"}}]
+    )
+    assert types(table) == {"clave": "text", "monto": "int"}
+    assert table.fields[0].info == {"label": "Clave del municipio"}
+    assert rows(resource_id, '"clave"') == [("1",), ("2",)]
+
+
+def test_an_unknown_forced_type_is_refused_with_its_column(tmp_path):
+    with pytest.raises(LoadError, match="tipo desconocido") as caught:
+        load(write(tmp_path, "a.csv", "x\n1\n"), fields=[{"id": "x", "type": "money"}])
+    assert caught.value.column == "x"
+
+
+def test_an_empty_file_is_refused(tmp_path):
+    with pytest.raises(LoadError, match="vacío"):
+        load(write(tmp_path, "vacio.csv", b""))
+
+
+def test_a_header_only_file_loads_an_empty_table(tmp_path):
+    resource_id, table = load(write(tmp_path, "solo.csv", "a,b\n"))
+    assert table.row_count == 0 and [f.id for f in table.fields] == ["a", "b"]
+
+
+def test_a_binary_file_renamed_csv_is_refused_clearly(tmp_path):
+    resource_id = uuid.uuid4()
+    with pytest.raises(LoadError, match="no es texto"):
+        load(write(tmp_path, "hoja.csv", xlsx([["a"], ["b"]])), resource_id=resource_id)
+    assert schema.get_table(resource_id) is None
+
+
+def test_short_rows_are_padded_and_long_rows_refused_with_their_number(tmp_path):
+    resource_id, table = load(write(tmp_path, "corto.csv", "a,b,c\n1,2,3\n4,5\n6,7,8,,\n"))
+    assert rows(resource_id) == [(1, 1, 2, 3), (2, 4, 5, None), (3, 6, 7, 8)]
+    with pytest.raises(LoadError, match="4 celdas y el encabezado 3") as caught:
+        load(write(tmp_path, "largo.csv", "a,b,c\n1,2,3\n\n4,5,6,sobra\n"))
+    assert (caught.value.row, caught.value.value) == (4, "sobra")
+
+
+def test_ten_thousand_headers_are_refused_before_reading_the_data(tmp_path):
+    header = ",".join(f"col{n}" for n in range(10_000))
+    with pytest.raises(LoadError, match="10,000 columnas") as caught:
+        load(write(tmp_path, "ancho.csv", header + "\n" + ",".join("1" * 10_000) + "\n"))
+    assert caught.value.row == 1
+
+
+def test_a_first_row_of_data_gets_numbered_column_names(tmp_path):
+    resource_id, table = load(write(tmp_path, "sin.csv", "Zapopan,12.5\nTonalá,3.25\n"))
+    assert [f.id for f in table.fields] == ["columna_1", "columna_2"]
+    assert table.row_count == 2
+
+
+def test_messy_headers_become_safe_names(tmp_path):
+    resource_id, table = load(write(tmp_path, "h.csv", 'Monto,monto,,_id,"a ""b"""\n1,2,3,4,5\n'))
+    assert [f.id for f in table.fields] == ["Monto", "monto_2", "columna_3", "id", 'a "b"']
+    assert rows(resource_id) == [(1, 1, 2, 3, 4, 5)]
+
+
+def test_progress_is_reported_for_both_passes(tmp_path):
+    lines = ["n"] + [str(n) for n in range(12_000)]
+    path = write(tmp_path, "n.csv", "\n".join(lines))
+    calls = []
+    load(path, progress=lambda rows_loaded, bytes_read: calls.append((rows_loaded, bytes_read)))
+    size = path.stat().st_size
+    assert calls[0][0] == 0 and calls[-1] == (12_000, 2 * size)
+    assert [r for r, _b in calls if r] == [5000, 10_000, 12_000]
+
+
+def test_full_text_finds_the_loaded_rows(tmp_path):
+    resource_id, table = load(write(tmp_path, "t.csv", "obra,monto\nPavimentación Zapopan,1\n"))
+    with schema.connection().cursor() as cursor:
+        if schema.is_postgres():
+            cursor.execute(
+                f"SELECT count(*) FROM {schema.quote(table.physical)} "
+                "WHERE _full_text @@ plainto_tsquery('abierto_es', 'pavimentacion')"
+            )
+        else:
+            fts = schema.quote(schema.fts_name(table.physical))
+            cursor.execute(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH 'pavimentacion'")
+        assert cursor.fetchone()[0] == 1
+
+
+def test_a_50_mb_file_loads_in_memory_far_below_its_size(tmp_path):
+    path = tmp_path / "grande.csv"
+    generator = random.Random(4)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("folio,fecha,municipio,concepto,monto\n")
+        n = 0
+        while out.tell() < 50 * 1024 * 1024:
+            n += 1
+            out.write(
+                f"F{n:08d},{generator.randint(1, 28):02d}/{generator.randint(1, 12):02d}/2024,"
+                f"Municipio {generator.randint(1, 125)},"
+                f'"Concepto de gasto número {n}, con acentos: áéíóú",'
+                f"{generator.randint(1, 10**7) / 100}\n"
+            )
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        resource_id, table = load(path)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert table.row_count == n
+    assert types(table) == {
+        "folio": "text",
+        "fecha": "date",
+        "municipio": "text",
+        "concepto": "text",
+        "monto": "numeric",
+    }
+    # Constant memory: a few batches of rows, not the file (measured: about 15 MB).
+    assert peak < size / 5, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB file"

@@ -1,0 +1,203 @@
+"""datastore_search's engine: filters, full text in Spanish, sort, fields, paging, totals."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+
+from abierto.catalog.ckan import SearchQueryFailed, ValidationFailed
+from abierto.datastore import query, schema
+from abierto.datastore.tests.tables import load
+
+pytestmark = pytest.mark.django_db(databases=["default", "datastore"])
+
+
+@pytest.fixture
+def obras():
+    return load()
+
+
+def municipios(result) -> list[str]:
+    return [r["Municipio"] for r in result["records"]]
+
+
+def test_first_page_has_ckan_shape_with_id_first_and_total_from_registry(obras):
+    with CaptureQueriesContext(connections["datastore"]) as queries:
+        result = query.search(obras, {"resource_id": obras.resource_id, "limit": 2})
+    assert [f["id"] for f in result["fields"]] == [
+        "_id",
+        "Municipio",
+        "Obra",
+        "Monto",
+        "Año",
+        "Fecha",
+        "Concluida",
+    ]
+    assert result["fields"][0] == {"id": "_id", "type": "int"}
+    assert result["fields"][1]["info"]["label"] == "Municipio"
+    assert result["records"][0] == {
+        "_id": 1,
+        "Municipio": "Zapopan",
+        "Obra": "Construcción de puente vehicular",
+        "Monto": 1500000.5,
+        "Año": 2017,
+        "Fecha": "2017-03-01",
+        "Concluida": True,
+    }
+    assert result["total"] == 5 and result["total_was_estimated"] is False
+    assert result["limit"] == 2 and result["offset"] == 0
+    assert result["_links"]["start"].startswith("/api/3/action/datastore_search?resource_id=")
+    assert "offset=2" in result["_links"]["next"]
+    # One statement: the rows. The total is the registry's, never counted per request.
+    # (Savepoints are the test's transaction: PostgreSQL needs them to survive a bad query.)
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"].upper()]
+    assert len(statements) == 1
+    assert "count(" not in statements[0].lower()
+
+
+def test_filters_with_values_and_lists_are_typed(obras):
+    result = query.search(obras, {"filters": {"Municipio": "Zapopan"}})
+    assert municipios(result) == ["Zapopan", "Zapopan"] and result["total"] == 2
+    result = query.search(obras, {"filters": {"Año": ["2018", 2016]}, "sort": "Año desc"})
+    assert municipios(result) == ["Guadalajara", "Tlaquepaque", "Zapopan"]
+    result = query.search(obras, {"filters": '{"Concluida": "true", "Fecha": "2018-07-20"}'})
+    assert municipios(result) == ["Tlaquepaque"]
+    result = query.search(obras, {"filters": {"Monto": 250000}})
+    assert municipios(result) == ["Guadalajara"]
+
+
+def test_a_bad_filter_value_names_the_field(obras):
+    with pytest.raises(ValidationFailed) as caught:
+        query.search(obras, {"filters": {"Monto": "mucho"}})
+    assert "«Monto»" in caught.value.errors["filters"][0]
+    assert "mucho" in caught.value.errors["filters"][0]
+    with pytest.raises(ValidationFailed) as caught:
+        query.search(obras, {"filters": {"Fecha": "ayer"}})
+    assert "«Fecha»" in caught.value.errors["filters"][0]
+    with pytest.raises(ValidationFailed) as caught:
+        query.search(obras, {"filters": {"Colonia": "Centro"}})
+    assert "Colonia" in caught.value.errors["filters"][0]
+
+
+def test_full_text_ignores_accents_and_case_and_ranks(obras):
+    result = query.search(obras, {"q": "CONSTRUCCION"})
+    assert sorted(municipios(result)) == ["Tlaquepaque", "Zapopan"]
+    assert result["fields"][-1] == {"id": "rank", "type": "float"}
+    ranks = [r["rank"] for r in result["records"]]
+    assert ranks == sorted(ranks, reverse=True)
+    assert query.search(obras, {"q": "tonala"})["records"][0]["Municipio"] == "Tonalá"
+    assert query.search(obras, {"q": "puente zapopan"})["total"] == 1
+    assert query.search(obras, {"q": "inexistente"})["total"] == 0
+
+
+def test_q_per_field_searches_that_field_only(obras):
+    result = query.search(obras, {"q": {"Obra": "construccion"}})
+    assert sorted(municipios(result)) == ["Tlaquepaque", "Zapopan"]
+    assert query.search(obras, {"q": '{"Municipio": "construccion"}'})["total"] == 0
+    with pytest.raises(ValidationFailed):
+        query.search(obras, {"q": {"Nada": "x"}})
+
+
+def test_sort_fields_distinct_and_paging(obras):
+    result = query.search(obras, {"sort": "Municipio asc, Monto desc", "fields": "Municipio,Monto"})
+    assert [f["id"] for f in result["fields"]] == ["Municipio", "Monto"]
+    assert [list(r.values()) for r in result["records"]] == [
+        ["Guadalajara", 250000.0],
+        ["Tlaquepaque", 980000.0],
+        ["Tonalá", None],
+        ["Zapopan", 1500000.5],
+        ["Zapopan", 120000.0],
+    ]
+    result = query.search(obras, {"fields": ["Municipio"], "distinct": True, "sort": "Municipio"})
+    assert municipios(result) == ["Guadalajara", "Tlaquepaque", "Tonalá", "Zapopan"]
+    assert result["total"] == 4
+    page = query.search(obras, {"limit": 2, "offset": 4})
+    assert [r["_id"] for r in page["records"]] == [5] and page["total"] == 5
+    nulls = query.search(obras, {"sort": "Monto desc nulls last", "fields": ["_id"]})
+    assert [r["_id"] for r in nulls["records"]][-1] == 5
+    quoted = query.search(obras, {"sort": '"Año" desc, _id', "limit": 1})
+    assert quoted["records"][0]["Año"] == 2018
+
+
+def test_limit_is_capped_and_zero_gives_only_the_total(obras):
+    assert query.search(obras, {"limit": 100_000})["limit"] == query.ROWS_MAX
+    result = query.search(obras, {"limit": 0, "filters": {"Municipio": "Zapopan"}})
+    assert result["records"] == [] and result["total"] == 2
+
+
+def test_records_formats(obras):
+    lists = query.search(obras, {"records_format": "lists", "fields": "Municipio,Año", "limit": 2})
+    assert lists["records"] == [["Zapopan", 2017], ["Guadalajara", 2018]]
+    csv_text = query.search(obras, {"records_format": "csv", "fields": "Municipio,Concluida"})
+    assert csv_text["records"].splitlines()[:2] == ["Zapopan,true", "Guadalajara,false"]
+    tsv = query.search(obras, {"records_format": "tsv", "fields": "Municipio,Año", "limit": 1})
+    assert tsv["records"] == "Zapopan\t2017\r\n"
+    with pytest.raises(ValidationFailed) as caught:
+        query.search(obras, {"records_format": "xml"})
+    assert "records_format" in caught.value.errors
+
+
+@pytest.mark.parametrize(
+    ("params", "key"),
+    [
+        ({"sort": "Municipio; DROP TABLE datastore_registry"}, "sort"),
+        ({"sort": 'Municipio" DESC, (SELECT 1) --'}, "sort"),
+        ({"sort": "Municipio sideways"}, "sort"),
+        ({"fields": ["Municipio", "1; DELETE FROM datastore_registry"]}, "fields"),
+        ({"fields": '_id, (SELECT count(*) FROM datastore_registry) AS "x"'}, "fields"),
+        ({"filters": {"Municipio = Municipio OR 1=1 --": "x"}}, "filters"),
+        ({"limit": "10; DROP TABLE x"}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"language": "english"}, "language"),
+    ],
+)
+def test_injection_through_names_is_refused_naming_the_parameter(obras, params, key):
+    with pytest.raises(ValidationFailed) as caught:
+        query.search(obras, params)
+    assert key in caught.value.errors
+    assert schema.get_table(obras.resource_id).row_count == 5
+
+
+def test_injection_through_values_is_only_a_value(obras):
+    evil = "Zapopan' OR '1'='1"
+    assert query.search(obras, {"filters": {"Municipio": evil}})["total"] == 0
+    assert query.search(obras, {"q": "'; DROP TABLE datastore_registry; --"})["total"] == 1
+    assert query.search(obras, {"q": {"Obra": "%"}})["total"] == 0
+    assert schema.get_table(obras.resource_id).row_count == 5
+
+
+def test_advanced_tsquery_syntax_errors_are_search_query_errors(obras):
+    text = "construc:* & !bacheo" if schema.is_postgres() else "construcci* NOT bacheo"
+    assert query.search(obras, {"q": text, "plain": False})["total"] == 2
+    with pytest.raises(SearchQueryFailed):
+        query.search(obras, {"q": "((( & |", "plain": False})
+    # The table still answers afterwards (PostgreSQL kept its transaction usable).
+    assert query.search(obras, {"limit": 1})["total"] == 5
+
+
+def test_total_estimation_threshold_estimates_large_filtered_counts(obras):
+    result = query.search(
+        obras,
+        {"filters": {"Año": 2018}, "limit": 1, "total_estimation_threshold": 0},
+    )
+    assert result["total"] >= 1
+    assert result["total_was_estimated"] is schema.is_postgres()
+    exact = query.search(obras, {"filters": {"Año": 2018}, "limit": 1})
+    assert exact["total"] == 2 and exact["total_was_estimated"] is False
+
+
+def test_q_with_another_sort_matches_without_ranking(obras):
+    result = query.search(obras, {"q": "construccion", "sort": "_id desc"})
+    assert [r["_id"] for r in result["records"]] == [3, 1]
+    assert "rank" not in result["records"][0]
+    assert result["total"] == 2
+    ranked = query.search(obras, {"q": "construccion", "sort": "rank desc", "limit": 1})
+    assert "rank" in ranked["records"][0] and ranked["total"] == 2
+
+
+def test_a_search_racing_a_reload_reads_the_new_table(obras):
+    stale = obras
+    load(obras.resource_id, rows=[("Tala", "Pozo de agua", 1, 2020, None, None)])
+    result = query.search(stale, {"q": "pozo"})
+    assert [r["Municipio"] for r in result["records"]] == ["Tala"]
