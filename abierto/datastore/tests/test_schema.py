@@ -8,6 +8,7 @@ import pytest
 
 from abierto.datastore import schema
 from abierto.datastore.schema import Field
+from abierto.datastore.tests.tables import load
 
 pytestmark = pytest.mark.django_db(databases=["default", "datastore"])
 
@@ -16,27 +17,6 @@ def _rows(sql: str, params=()) -> list[tuple]:
     with schema.connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def _load(resource_id, version: int, fields: list[Field], rows: list[tuple]) -> schema.Table:
-    physical = schema.physical_name(resource_id, version)
-    columns = ", ".join(schema.quote(f.id) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    with schema.connection().cursor() as cursor:
-        schema.ensure_ready(cursor)
-        schema.create_table(cursor, physical, fields)
-        cursor.executemany(
-            f"INSERT INTO {schema.quote(physical)} ({columns}) VALUES ({marks})", rows
-        )
-        schema.index_table(cursor, physical, fields)
-    return schema.swap(
-        resource_id,
-        physical=physical,
-        fields=fields,
-        row_count=len(rows),
-        version=version,
-        public=True,
-    )
 
 
 def test_headers_become_safe_distinct_names():
@@ -57,11 +37,11 @@ def test_ten_thousand_headers_are_refused_with_the_count():
 def test_swap_replaces_the_table_and_the_view_by_resource_id():
     resource_id = uuid.uuid4()
     fields = [Field("Municipio"), Field("Monto", schema.NUMERIC)]
-    _load(resource_id, 1, fields, [("Zapopan", 10.5), ("Tlaquepaque", 2)])
+    load(resource_id, fields, [("Zapopan", 10.5), ("Tlaquepaque", 2)])
     view = schema.quote(str(resource_id))
     assert _rows(f'SELECT "Municipio" FROM {view} ORDER BY _id') == [("Zapopan",), ("Tlaquepaque",)]
 
-    table = _load(resource_id, 2, [Field("Nombre")], [("Guadalajara",)])
+    table = load(resource_id, [Field("Nombre")], [("Guadalajara",)])
     assert table.version == 2 and schema.next_version(resource_id) == 3
     assert _rows(f"SELECT * FROM {view}") == [(1, "Guadalajara")]
     stored = schema.get_table(resource_id)
@@ -74,7 +54,7 @@ def test_swap_replaces_the_table_and_the_view_by_resource_id():
 
 def test_drop_removes_table_view_and_registry_row():
     resource_id = uuid.uuid4()
-    _load(resource_id, 1, [Field("a")], [("x",)])
+    load(resource_id, [Field("a")], [("x",)])
     assert schema.drop(resource_id) is True
     assert schema.get_table(resource_id) is None
     assert schema.drop(resource_id) is False
@@ -82,9 +62,8 @@ def test_drop_removes_table_view_and_registry_row():
 
 def test_full_text_index_ignores_accents():
     resource_id = uuid.uuid4()
-    table = _load(
+    table = load(
         resource_id,
-        1,
         [Field("Obra"), Field("Monto", schema.INT)],
         [("Construcción de puente", 1), ("Bacheo", 2)],
     )
