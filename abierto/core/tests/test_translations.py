@@ -113,7 +113,7 @@ def test_dashboard_in_spanish_without_the_cookie(client, plan):
 
 
 def _parse_po(path: Path) -> list[dict]:
-    """A tiny .po reader: each entry's flags, msgid, msgid_plural and msgstr(s)."""
+    """A tiny .po reader: each entry's flags, msgctxt, msgid, msgid_plural and msgstr(s)."""
     entries = []
     for block in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
         entry: dict = {"flags": set(), "msgstr": {}}
@@ -197,9 +197,18 @@ def test_compiled_mo_matches_the_po(po_entries, mo_catalog):
     for e in po_entries:
         if not e["msgid"]:
             continue
+        # A msgid with a context (pgettext) is looked up with its context.
+        context = e.get("msgctxt")
         if "msgid_plural" in e:
-            assert mo_catalog.ngettext(e["msgid"], e["msgid_plural"], 1) == e["msgstr"][0]
-            assert mo_catalog.ngettext(e["msgid"], e["msgid_plural"], 5) == e["msgstr"][1]
+            for n, index in ((1, 0), (5, 1)):
+                found = (
+                    mo_catalog.npgettext(context, e["msgid"], e["msgid_plural"], n)
+                    if context
+                    else mo_catalog.ngettext(e["msgid"], e["msgid_plural"], n)
+                )
+                assert found == e["msgstr"][index], e["msgid"]
+        elif context:
+            assert mo_catalog.pgettext(context, e["msgid"]) == e["msgstr"][0], e["msgid"]
         else:
             assert mo_catalog.gettext(e["msgid"]) == e["msgstr"][0], e["msgid"]
 
