@@ -147,6 +147,7 @@ def test_a_service_that_fails_after_storing_removes_the_object(bucket):
     assert _keys(bucket) == []
 
 
+@pytest.mark.django_db(transaction=True)  # the dump reads one snapshot: its own transaction
 def test_a_backup_copies_the_objects_of_the_bucket(bucket, tmp_path):
     import tarfile
 
