@@ -94,7 +94,7 @@ class ActionPlan(models.Model):
     objects = ActionPlanQuerySet.as_manager()
 
     class Meta:
-        ordering = ["exercise", "-start_year"]
+        ordering = ["exercise", "-start_year", "id"]  # id: a stable page order
         verbose_name = _("Plan de Acción Local")
         verbose_name_plural = _("Planes de Acción Local")
         constraints = [
