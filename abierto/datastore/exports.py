@@ -81,22 +81,25 @@ def rows(found: query.Query, *, limit: int | None, offset: int) -> Iterator[list
 
 
 def _delimited(found: query.Query, data: Iterator[list[Any]], delimiter: str, bom: bool):
+    """The header, then the rows BATCH at a time (one chunk per batch, not per row)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter)
+
+    def flush() -> bytes:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text.encode()
+
+    buffer.write("\ufeff" if bom else "")
     writer.writerow([f.id for f in found.fields])
-    first = ("\ufeff" if bom else "") + buffer.getvalue()
-    yield first.encode()
+    yield flush()
     for count, row in enumerate(data, start=1):
-        if count % BATCH == 1:
-            buffer.seek(0)
-            buffer.truncate()
         writer.writerow([query.as_text(v) for v in row])
         if count % BATCH == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
+            yield flush()
     if buffer.tell():
-        yield buffer.getvalue().encode()
+        yield flush()
 
 
 def _json(found: query.Query, data: Iterator[list[Any]]):
