@@ -8,6 +8,22 @@ from django.utils.translation import gettext_lazy as _
 from abierto.core.models import Organization
 
 
+class ImportFrequency(models.TextChoices):
+    MANUAL = "manual", _("solo a petición")
+    DAILY = "daily", _("diaria")
+    WEEKLY = "weekly", _("semanal")
+
+
+class Stage(models.TextChoices):
+    """The furthest stage of a contracting process, in OCDS order."""
+
+    PLANNING = "planning", _("planeación")
+    TENDER = "tender", _("licitación")
+    AWARD = "award", _("adjudicación")
+    CONTRACT = "contract", _("contrato")
+    IMPLEMENTATION = "implementation", _("implementación")
+
+
 class Publisher(models.Model):
     """Who publishes OCDS data, with the ocid prefix OCP assigned to them."""
 
@@ -30,6 +46,13 @@ class Publisher(models.Model):
     endpoint_url = models.URLField(_("URL de publicación"), blank=True, max_length=500)
     license = models.URLField(_("licencia"), blank=True, max_length=500)
     publication_policy = models.URLField(_("política de publicación"), blank=True, max_length=500)
+    import_frequency = models.CharField(
+        _("importación programada"),
+        max_length=10,
+        choices=ImportFrequency.choices,
+        default=ImportFrequency.MANUAL,
+        help_text=_("Con qué frecuencia se lee la URL de publicación (import_ocds --due)."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -182,6 +205,9 @@ class Record(models.Model):
     amount = models.DecimalField(_("monto"), max_digits=20, decimal_places=2, null=True, blank=True)
     currency = models.CharField(_("moneda"), max_length=3, blank=True)
     year = models.PositiveSmallIntegerField(_("año"), null=True, blank=True, db_index=True)
+    stage = models.CharField(_("etapa"), max_length=20, choices=Stage.choices, blank=True)
+    # tender.status (codelist tenderStatus): planning, active, complete, cancelled...
+    status = models.CharField(_("estado"), max_length=40, blank=True)
     updated_at = models.DateTimeField(_("actualizado"), db_index=True)
 
     class Meta:
@@ -191,6 +217,64 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return self.ocid
+
+
+class RecordParty(models.Model):
+    """A party of a process in one role: the index that supplier and buyer pages and the
+    search facets read instead of every compiled release."""
+
+    class Role(models.TextChoices):
+        BUYER = "buyer", _("comprador")
+        PROCURING_ENTITY = "procuringEntity", _("entidad contratante")
+        SUPPLIER = "supplier", _("proveedor")
+        TENDERER = "tenderer", _("licitante")
+
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="party_roles", verbose_name=_("registro")
+    )
+    role = models.CharField(_("papel"), max_length=20, choices=Role.choices)
+    # The page key: the party's identifier ("MX-RFC-ABC0101019X9") or, without one, its name
+    # normalised; the same organisation across processes shares it.
+    key = models.CharField(_("clave"), max_length=255)
+    name = models.CharField(_("nombre"), max_length=500)
+    identifier = models.CharField(_("identificador"), max_length=255, blank=True)
+    # Supplier: the sum of the values of its awards in this process.
+    amount = models.DecimalField(_("monto"), max_digits=20, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("moneda"), max_length=3, blank=True)
+
+    class Meta:
+        ordering = ["record", "role", "name"]
+        verbose_name = _("parte de un proceso")
+        verbose_name_plural = _("partes de procesos")
+        constraints = [
+            models.UniqueConstraint(fields=["record", "role", "key"], name="record_party_unique")
+        ]
+        indexes = [models.Index(fields=["role", "key"], name="record_party_role_key")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"
+
+
+class RedFlag(models.Model):
+    """A risk signal (an indicator of the OCP red-flags guide) raised by one process."""
+
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="red_flags", verbose_name=_("registro")
+    )
+    code = models.CharField(_("indicador"), max_length=8)  # "R018"
+    # The values that raised it, so the page can say why (days, amounts, shares, threshold).
+    details = models.JSONField(_("detalles"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("calculada"), auto_now=True)
+
+    class Meta:
+        ordering = ["record", "code"]
+        verbose_name = _("señal de riesgo")
+        verbose_name_plural = _("señales de riesgo")
+        constraints = [models.UniqueConstraint(fields=["record", "code"], name="red_flag_unique")]
+        indexes = [models.Index(fields=["code"], name="red_flag_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.record_id}"
 
 
 class ValidationIssue(models.Model):
