@@ -74,6 +74,8 @@ class Import(models.Model):
         UPLOAD = "upload", _("archivo subido")
         URL = "url", _("URL del publicador")
         SCHEDULE = "schedule", _("programada")
+        CAPTURE = "capture", _("captura en formularios")
+        SPREADSHEET = "spreadsheet", _("hoja de cálculo")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("en cola")
@@ -84,7 +86,7 @@ class Import(models.Model):
     publisher = models.ForeignKey(
         Publisher, on_delete=models.PROTECT, related_name="imports", verbose_name=_("publicador")
     )
-    source = models.CharField(_("origen"), max_length=10, choices=Source.choices)
+    source = models.CharField(_("origen"), max_length=20, choices=Source.choices)
     file = models.FileField(_("archivo"), upload_to=import_upload_to, blank=True, max_length=255)
     url = models.URLField(_("URL"), blank=True, max_length=500)
     sha256 = models.CharField(max_length=64, blank=True)

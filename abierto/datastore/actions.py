@@ -266,25 +266,46 @@ def _max_id(cursor, physical: str) -> int:
     return int(cursor.fetchone()[0])
 
 
-def _fts_add(cursor, table_physical: str, fields: list[Field], where: str, params: list) -> None:
-    """SQLite's contentless index is kept by hand: add the rows `where` selects."""
+def _lock_for_write(cursor, table_physical: str) -> None:
+    """Take the lock writes take, first: a text index build in progress finishes before this
+    transaction looks for the index, so no row escapes it."""
     if schema.is_postgres():
+        cursor.execute(f"LOCK TABLE {schema.quote(table_physical)} IN ROW EXCLUSIVE MODE")
+
+
+def _fts_add(cursor, table_physical: str, fields: list[Field], where: str, params: list) -> None:
+    """Index the rows `where` selects, once their values are written. Before a load's index
+    build has finished there is no index to keep: the build reads these rows itself."""
+    if not schema.has_text_index(cursor, table_physical):
         return
     fts = schema.quote(schema.fts_name(table_physical))
+    source = f"FROM {schema.quote(table_physical)} t WHERE {where}"
+    if schema.is_postgres():
+        cursor.execute(
+            f"INSERT INTO {fts} (_id, doc) SELECT _id, {schema.document_sql(fields, 't')} "
+            f"{source} ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc",
+            params,
+        )
+        return
     cursor.execute(
-        f"INSERT INTO {fts} (rowid, doc) SELECT _id, {schema._text_expression(fields)} "
-        f"FROM {schema.quote(table_physical)} t WHERE {where}",
+        f"INSERT INTO {fts} (rowid, doc) SELECT _id, {schema.document_sql(fields, 't')} {source}",
         params,
     )
 
 
 def _fts_remove(cursor, table_physical: str, fields: list[Field], where: str, params: list) -> None:
-    if schema.is_postgres():
+    """Take the rows `where` selects out of the index, before they change or go."""
+    if not schema.has_text_index(cursor, table_physical):
         return
     fts = schema.quote(schema.fts_name(table_physical))
+    source = f"FROM {schema.quote(table_physical)} t WHERE {where}"
+    if schema.is_postgres():
+        cursor.execute(f"DELETE FROM {fts} WHERE _id IN (SELECT _id {source})", params)
+        return
+    # A contentless FTS5 table forgets a row only when given the values it indexed.
     cursor.execute(
         f"INSERT INTO {fts} ({fts}, rowid, doc) SELECT 'delete', _id, "
-        f"{schema._text_expression(fields)} FROM {schema.quote(table_physical)} t WHERE {where}",
+        f"{schema.document_sql(fields, 't')} {source}",
         params,
     )
 
@@ -361,6 +382,7 @@ def datastore_create(call: Call) -> dict[str, Any]:
             if rebuild:
                 table = _rebuild(cursor, resource, existing, fields, records, primary_key)
             else:
+                _lock_for_write(cursor, existing.physical)
                 start = _max_id(cursor, existing.physical)
                 _insert(cursor, existing.physical, records)
                 _fts_add(cursor, existing.physical, fields, "_id > %s", [start])
@@ -459,6 +481,7 @@ def datastore_upsert(call: Call) -> dict[str, Any]:
     inserted = 0
     try:
         with transaction.atomic(using=ALIAS), schema.connection().cursor() as cursor:
+            _lock_for_write(cursor, table.physical)
             for row, record in enumerate(records, start=1):
                 found = None
                 if method != "insert":
@@ -534,6 +557,7 @@ def datastore_delete(call: Call) -> dict[str, Any]:
     source, params = found._from()
     physical = schema.quote(table.physical)
     with transaction.atomic(using=ALIAS), schema.connection().cursor() as cursor:
+        _lock_for_write(cursor, table.physical)
         selected = f"_id IN (SELECT t._id {source})"
         _fts_remove(
             cursor, table.physical, table.fields, selected.replace("_id IN", "t._id IN", 1), params

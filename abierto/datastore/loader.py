@@ -3,11 +3,14 @@
 Pass 1 reads the whole file and infers each column's type (`infer.py`); nothing is written,
 so a file that is refused (empty, binary, ragged, too many columns) leaves no trace. Pass 2
 reads it again and writes a new physical table — `COPY … FROM STDIN` on PostgreSQL, batched
-`executemany` on SQLite — then builds the full-text index and swaps the table in
-(`schema.swap`). Pass 2, the index and the swap are one transaction of the datastore
-database: if any value does not fit its column (a dictionary override says int and row
-48,213 says «N/D por error»), it rolls back, the previous table keeps serving, and the
-`LoadError` names the row, the column and the value.
+`executemany` on SQLite — and swaps the table in (`schema.swap`). Pass 2 and the swap are
+one transaction of the datastore database: if any value does not fit its column (a
+dictionary override says int and row 48,213 says «N/D por error»), it rolls back, the
+previous table keeps serving, and the `LoadError` names the row, the column and the value.
+
+The full-text index comes last, in a transaction of its own (`schema.build_text_index`): it
+costs several times what writing the rows does (a Spanish tsvector per row on PostgreSQL),
+and the rows need not wait for it to serve.
 
 Memory stays constant whatever the file size: one batch of `BATCH_ROWS` rows at a time and
 a few counters per column (spreadsheets excepted: see `readers.py`).
@@ -33,6 +36,7 @@ __all__ = ["BATCH_ROWS", "LoadError", "load_path"]
 BATCH_ROWS = 5000
 
 Progress = Callable[[int, int], Any]
+Served = Callable[[schema.Table], Any]
 # A column to rewrite: its position, its batch converter and its one-value converter.
 Conversion = tuple[int, Callable[[Sequence[str]], list[str]], Callable[[str], str | None]]
 
@@ -46,6 +50,7 @@ def load_path(
     progress: Progress | None = None,
     format: str | None = None,  # noqa: A002 - the catalog's name for it
     notes: list[str] | None = None,
+    on_served: Served | None = None,
 ) -> schema.Table:
     """Load the file at `path` as the table of `resource_id` and serve it.
 
@@ -55,7 +60,8 @@ def load_path(
     `progress(rows_loaded, bytes_read)` is called every `BATCH_ROWS` rows; `bytes_read`
     counts both passes, so it runs up to twice the file's size (rows_loaded stays 0 during
     the first pass). `notes`, if given, receives what was detected (encoding, delimiter,
-    sheet) in the user's words. Raises LoadError; the previous table, if any, is left
+    sheet) in the user's words. `on_served(table)` is called once the new rows serve, before
+    their full-text index is built. Raises LoadError; the previous table, if any, is left
     serving.
     """
     reader = readers.open_reader(path, format or "")
@@ -77,7 +83,12 @@ def load_path(
         )
         if f.type != schema.TEXT and not (canonical and f.type == inferred)
     ]
-    return _write(reader, resource_id, columns, plan, public=public, progress=progress)
+    table = _write(reader, resource_id, columns, plan, public=public, progress=progress)
+    if on_served is not None:
+        on_served(table)
+    if schema.build_text_index(resource_id, table.physical, table.fields):
+        table.text_index = True
+    return table
 
 
 def _names(headers: list[str | None]) -> list[str]:
@@ -130,7 +141,7 @@ def _write(
             with connection.cursor() as cursor:
                 schema.create_table(cursor, physical, fields)
                 rows = write(cursor, reader, physical, fields, plan, progress)
-                schema.index_table(cursor, physical, fields)
+                schema.analyze(cursor, physical)
             return schema.swap(
                 resource_id,
                 physical=physical,
@@ -138,6 +149,7 @@ def _write(
                 row_count=rows,
                 version=version,
                 public=public,
+                text_index=False,
             )
     except DatabaseError as error:
         _drop(physical)

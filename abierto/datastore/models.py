@@ -33,6 +33,8 @@ class Load(models.Model):
     class Phase(models.TextChoices):
         READING = "reading", _("análisis de tipos")
         WRITING = "writing", _("escritura de filas")
+        # The rows already serve; `q` gets fast once this ends.
+        INDEXING = "indexing", _("índice de búsqueda de texto")
 
     resource = models.ForeignKey(
         Resource, on_delete=models.CASCADE, related_name="loads", verbose_name=_("recurso")
@@ -80,9 +82,12 @@ class Load(models.Model):
 
     @property
     def fraction(self) -> float:
-        """How much of the work is done (0–1): each of the two passes is half of it."""
+        """How much of the work is done (0–1): each of the two passes is half of it; the
+        text index, which reports no progress of its own, is shown as the last step."""
         if self.status == self.Status.DONE:
             return 1.0
+        if self.phase == self.Phase.INDEXING:
+            return 0.99
         if not self.bytes_total:
             return 0.0
         half = min(self.bytes_read / self.bytes_total, 1.0) / 2
@@ -102,6 +107,8 @@ class Load(models.Model):
         """An estimate from the pace so far, while running."""
         if self.status != self.Status.RUNNING or self.started_at is None:
             return None
+        if self.phase == self.Phase.INDEXING:
+            return None  # no pace to go by
         done = self.fraction
         if done <= 0.01:
             return None

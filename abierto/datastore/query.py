@@ -373,12 +373,19 @@ def _full_text(query: Query, text: str, *, plain: bool) -> None:
     """Match `text` in all text columns, ranking the matches."""
     query.filtered = True
     physical = query.table.physical
+    fts = schema.quote(schema.fts_name(physical))
     if schema.is_postgres():
         function = "plainto_tsquery" if plain else "to_tsquery"
         ts = f"{function}('{schema.SEARCH_CONFIG}', %s)"
-        query.where.append(f"t._full_text @@ {ts}")
+        if query.table.text_index:
+            query.join = f"JOIN {fts} m ON m._id = t._id"
+            document = "m.doc"
+        else:
+            # The load's index build has not finished: the same match, reading every row.
+            document = schema.document_sql(query.table.fields, "t")
+        query.where.append(f"{document} @@ {ts}")
         query.params.append(text)
-        query.rank = f"ts_rank(t._full_text, {ts})"
+        query.rank = f"ts_rank({document}, {ts})"
         query.rank_params = [text]
         return
     if plain:
@@ -389,7 +396,15 @@ def _full_text(query: Query, text: str, *, plain: bool) -> None:
         match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
     else:
         match = text
-    fts = schema.quote(schema.fts_name(physical))
+    if not query.table.text_index:
+        # The load's index build has not finished: every word, accents and case folded as
+        # FTS5 folds them, somewhere in the text columns; unranked.
+        if not plain:
+            raise _fail("plain", _("El índice de texto se está construyendo: use plain=true."))
+        document = f"abierto_fold({schema.document_sql(query.table.fields, 't')})"
+        _contains_words(query, document, words)
+        query.rank, query.rank_params = "0.0", []
+        return
     query.fts_match = match
     query.join = (
         f"JOIN (SELECT rowid AS m_id, -rank AS m_rank FROM {fts} WHERE {fts} MATCH %s) m "
@@ -398,6 +413,14 @@ def _full_text(query: Query, text: str, *, plain: bool) -> None:
     query.join_params = [match]
     query.rank = "m.m_rank"
     query.rank_params = []
+
+
+def _contains_words(query: Query, folded: str, words: list[str]) -> None:
+    """SQLite: every word somewhere in the folded text `folded` (an SQL expression)."""
+    for word in words:
+        escaped = fold(word).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query.where.append(f"{folded} LIKE %s ESCAPE '\\'")
+        query.params.append(f"%{escaped}%")
 
 
 def _field_text(query: Query, f: Field, text: str) -> None:
@@ -415,10 +438,7 @@ def _field_text(query: Query, f: Field, text: str) -> None:
     if not words:
         query.empty = True
         return
-    for word in words:
-        escaped = fold(word).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query.where.append(f"abierto_fold({column}) LIKE %s ESCAPE '\\'")
-        query.params.append(f"%{escaped}%")
+    _contains_words(query, f"abierto_fold({column})", words)
 
 
 def build(table: Table, data: dict[str, Any]) -> Query:
@@ -485,7 +505,13 @@ def build(table: Table, data: dict[str, Any]) -> Query:
 
 def _unrank(query: Query) -> None:
     query.rank, query.rank_params = "", []
-    if query.join:
+    if query.join and schema.is_postgres():
+        # Matching needs the index's documents, not the ranking: a semi-join is cheaper.
+        fts = schema.quote(schema.fts_name(query.table.physical))
+        query.join = ""
+        condition = query.where.pop()
+        query.where.append(f"t._id IN (SELECT m._id FROM {fts} m WHERE {condition})")
+    elif query.join:
         fts = schema.quote(schema.fts_name(query.table.physical))
         query.join, query.join_params = "", []
         query.where.append(f"t._id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)")

@@ -177,7 +177,7 @@ def run_load(load_id: int, *, echo: Callable[[Load], Any] | None = None) -> Load
                 size = path.stat().st_size
                 _save(load, bytes_total=size)
                 notes: list[str] = []
-                table = loader.load_path(
+                loader.load_path(
                     path,
                     resource_id=resource.uuid,
                     public=is_public(resource.dataset),
@@ -185,6 +185,7 @@ def run_load(load_id: int, *, echo: Callable[[Load], Any] | None = None) -> Load
                     progress=_Tracker(load, size, echo),
                     format=resource.format,
                     notes=notes,
+                    on_served=lambda table: _served(load, table),
                 )
         except LoadError as error:
             _save(
@@ -204,13 +205,14 @@ def run_load(load_id: int, *, echo: Callable[[Load], Any] | None = None) -> Load
                 finished_at=timezone.now(),
             )
             raise
-        _save(load, notes=notes)
-        _finish(load, table)
+        _save(load, notes=notes, status=Load.Status.DONE, finished_at=timezone.now())
     return load
 
 
 @transaction.atomic
-def _finish(load: Load, table: schema.Table) -> None:
+def _served(load: Load, table: schema.Table) -> None:
+    """The new rows serve: say so to the public (dictionary, datastore_active, the audit entry
+    that refreshes cached pages) while the full-text index is built."""
     resource = Resource.objects.select_for_update().get(pk=load.resource_id)
     with audit.recording_change(actor=load.requested_by, verb="datastore_load", obj=resource):
         resource.data_dictionary = [
@@ -220,11 +222,9 @@ def _finish(load: Load, table: schema.Table) -> None:
         resource.save(update_fields=["data_dictionary", "datastore_active"])
     _save(
         load,
-        status=Load.Status.DONE,
-        phase=Load.Phase.WRITING,
+        phase=Load.Phase.INDEXING,
         rows_loaded=table.row_count,
         bytes_read=load.bytes_total,
-        finished_at=timezone.now(),
         writing_started_at=load.writing_started_at or load.started_at,
     )
 

@@ -265,3 +265,26 @@ def test_after_a_restore_the_command_reloads_every_table_from_its_file(resource)
     call_command("load_resource", "--all", stdout=out)
     assert "2 filas cargadas" in out.getvalue()
     assert schema.get_table(resource.uuid).row_count == 2
+
+
+def test_while_the_text_index_is_built_the_page_says_the_rows_already_serve(
+    client, resource, member
+):
+    now = timezone.now()
+    Load.objects.create(
+        resource=resource,
+        status=Load.Status.RUNNING,
+        phase=Load.Phase.INDEXING,
+        bytes_total=1_000_000,
+        bytes_read=1_000_000,
+        rows_loaded=80_000,
+        started_at=now - timedelta(seconds=30),
+        writing_started_at=now - timedelta(seconds=20),
+    )
+    client.force_login(member)
+    html = page(client, load_url(resource))
+    assert "índice de búsqueda de texto" in html
+    assert "Las filas nuevas ya están publicadas" in html
+    assert '<progress max="100" value="99">' in html
+    assert "Tiempo restante" not in html
+    assert '<meta http-equiv="refresh"' in html

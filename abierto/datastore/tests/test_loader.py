@@ -11,9 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 
 from abierto.catalog.tests.test_preview import xlsx
-from abierto.datastore import loader, schema
+from abierto.datastore import actions, loader, query, schema
 from abierto.datastore.errors import LoadError
 
 pytestmark = pytest.mark.django_db(databases=["default", "datastore"])
@@ -248,14 +249,15 @@ def test_progress_is_reported_for_both_passes(tmp_path):
 
 def test_full_text_finds_the_loaded_rows(tmp_path):
     resource_id, table = load(write(tmp_path, "t.csv", "obra,monto\nPavimentación Zapopan,1\n"))
+    assert table.text_index and schema.get_table(resource_id).text_index
     with schema.connection().cursor() as cursor:
+        fts = schema.quote(schema.fts_name(table.physical))
         if schema.is_postgres():
             cursor.execute(
-                f"SELECT count(*) FROM {schema.quote(table.physical)} "
-                "WHERE _full_text @@ plainto_tsquery('abierto_es', 'pavimentacion')"
+                f"SELECT count(*) FROM {fts} "
+                "WHERE doc @@ plainto_tsquery('abierto_es', 'pavimentacion')"
             )
         else:
-            fts = schema.quote(schema.fts_name(table.physical))
             cursor.execute(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH 'pavimentacion'")
         assert cursor.fetchone()[0] == 1
 
@@ -291,3 +293,71 @@ def test_a_50_mb_file_loads_in_memory_far_below_its_size(tmp_path):
     }
     # Constant memory: a few batches of rows, not the file (measured: about 15 MB).
     assert peak < size / 5, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB file"
+
+
+def _obras_matching(resource_id, text: str, **params) -> list[str]:
+    table = schema.get_table(resource_id)
+    result = query.search(table, {"resource_id": str(resource_id), "q": text, **params})
+    return sorted(r["obra"] for r in result["records"])
+
+
+OBRAS = (
+    "obra,municipio,monto\n"
+    "Construcción de puente,Zapopan,10\n"
+    "Bacheo de calles,Tonalá,5\n"
+    "Puente peatonal,Ocotlán,7\n"
+)
+
+
+def test_rows_serve_before_their_text_index_and_words_find_them_meanwhile(tmp_path):
+    resource_id = uuid.uuid4()
+    meanwhile = {}
+
+    def served(table):
+        meanwhile["registry"] = schema.get_table(resource_id).text_index
+        meanwhile["puente"] = _obras_matching(resource_id, "PUENTE")
+        meanwhile["construccion"] = _obras_matching(resource_id, "construccion")
+        meanwhile["filtered"] = _obras_matching(
+            resource_id, "puente", filters={"municipio": "Zapopan"}
+        )
+
+    table = loader.load_path(
+        write(tmp_path, "obras.csv", OBRAS), resource_id=resource_id, on_served=served
+    )
+
+    assert meanwhile["registry"] is False
+    assert meanwhile["puente"] == ["Construcción de puente", "Puente peatonal"]
+    assert meanwhile["construccion"] == ["Construcción de puente"]
+    assert meanwhile["filtered"] == ["Construcción de puente"]
+    assert table.text_index and schema.get_table(resource_id).text_index
+    assert _obras_matching(resource_id, "PUENTE") == meanwhile["puente"]
+    assert _obras_matching(resource_id, "construccion") == meanwhile["construccion"]
+
+
+def test_rows_written_before_the_index_is_built_are_in_it(tmp_path):
+    resource_id = uuid.uuid4()
+
+    def served(table):
+        # A publisher's datastore_upsert lands between the swap and the index build.
+        with transaction.atomic(using="datastore"), schema.connection().cursor() as cursor:
+            actions._lock_for_write(cursor, table.physical)
+            cursor.execute(
+                f"INSERT INTO {schema.quote(table.physical)} (obra, municipio, monto) "
+                "VALUES ('Puente vehicular', 'Tlaquepaque', 3)"
+            )
+            actions._fts_add(cursor, table.physical, table.fields, "_id > %s", [3])
+
+    loader.load_path(write(tmp_path, "obras.csv", OBRAS), resource_id=resource_id, on_served=served)
+
+    assert _obras_matching(resource_id, "puente") == [
+        "Construcción de puente",
+        "Puente peatonal",
+        "Puente vehicular",
+    ]
+
+
+def test_an_index_build_for_a_replaced_table_does_nothing(tmp_path):
+    resource_id, first = load(write(tmp_path, "a.csv", OBRAS))
+    _again, second = load(write(tmp_path, "b.csv", "obra\nPuente nuevo\n"), resource_id=resource_id)
+    assert schema.build_text_index(resource_id, first.physical, first.fields) is False
+    assert _obras_matching(resource_id, "puente") == ["Puente nuevo"]

@@ -68,13 +68,10 @@ def test_full_text_index_ignores_accents():
         [("Construcción de puente", 1), ("Bacheo", 2)],
     )
     physical = schema.quote(table.physical)
+    fts = schema.quote(schema.fts_name(table.physical))
     if schema.is_postgres():
-        sql = (
-            f"SELECT _id FROM {physical} WHERE _full_text @@ "
-            f"plainto_tsquery('{schema.SEARCH_CONFIG}', %s)"
-        )
+        sql = f"SELECT _id FROM {fts} WHERE doc @@ plainto_tsquery('{schema.SEARCH_CONFIG}', %s)"
     else:
-        fts = schema.quote(schema.fts_name(table.physical))
         matches = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"
         sql = f"SELECT _id FROM {physical} WHERE _id IN ({matches})"
     assert _rows(sql, ["construccion"]) == [(1,)]
