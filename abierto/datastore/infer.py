@@ -96,6 +96,9 @@ _QUICK = {
     ).fullmatch,
 }
 
+# Dates PostgreSQL reads as written under DateStyle 'ISO, DMY' (the loader's raw COPY path).
+_COPY_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}").fullmatch
+
 # Kinds whose values are worth remembering once checked (few distinct values, slow checks).
 _REMEMBERED = frozenset({DATE, TIMESTAMP, BOOL})
 MAX_KNOWN = 50_000
@@ -325,6 +328,8 @@ class Column:
     known: set[str] = field(default_factory=set)
     # Every value so far is written as the database reads it (see _CANONICAL).
     canonical: bool = True
+    # Every value so far is a date PostgreSQL reads as written, day first (see _COPY_DATE).
+    dmy_dates: bool = True
 
     @property
     def final_kind(self) -> str:
@@ -411,6 +416,8 @@ class Inference:
             canonical = _CANONICAL.get(column.kind)  # type: ignore[arg-type]
             if column.canonical and (canonical is None or not all(map(canonical, present))):
                 column.canonical = False
+            if column.dmy_dates and not all(map(_COPY_DATE, present)):
+                column.dmy_dates = False
             if column.kind in _REMEMBERED:
                 if len(column.known) > MAX_KNOWN:
                     column.known.clear()
@@ -426,6 +433,14 @@ class Inference:
         return [
             c.final_kind == TEXT or (c.canonical and c.final_kind == (c.kind or TEXT))
             for c in self.columns
+        ]
+
+    def copyable(self) -> list[bool]:
+        """Which columns PostgreSQL's COPY reads straight from the file: the canonical ones
+        and the dates written day first, under DateStyle 'ISO, DMY'."""
+        return [
+            canonical or (c.final_kind == c.kind == DATE and c.dmy_dates)
+            for c, canonical in zip(self.columns, self.canonical(), strict=True)
         ]
 
 

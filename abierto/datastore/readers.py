@@ -60,6 +60,9 @@ class Reader:
     headers: list[str] = field(default_factory=list)
     has_header: bool = True
     notes: list[str] = field(default_factory=list)
+    # No blank line and no row of another width so far: the file is the table as written
+    # (the loader may then hand it to PostgreSQL's COPY as it is).
+    regular: bool = True
 
     def batches(self, size: int, *, first_pass: bool = False) -> Iterator[Batch]:
         """The data rows, `size` at a time, each exactly as wide as the header.
@@ -167,6 +170,8 @@ class CsvReader(Reader):
                         number += 1
                         if any(cells):
                             break
+                    if number != 1:
+                        self.regular = False
                 while chunk := list(islice(reader, size)):
                     first, number = number + 1, number + len(chunk)
                     yield self._tidy(chunk, first, width, raw.tell())
@@ -185,6 +190,8 @@ class CsvReader(Reader):
     def _tidy(self, chunk: list[list[str]], first: int, width: int, position: int) -> Batch:
         if width and set(map(len, chunk)) == {width} and all(map(any, chunk)):
             return Batch(chunk, range(first, first + len(chunk)), position)  # type: ignore[arg-type]
+        if width:
+            self.regular = False
         rows: list[list[str]] = []
         numbers = []
         for number, cells in enumerate(chunk, start=first):

@@ -279,7 +279,11 @@ def create_table(cursor, physical: str, fields: list[Field]) -> None:
 def analyze(cursor, physical: str) -> None:
     """Give PostgreSQL's planner the new table's statistics before it serves."""
     if connection().vendor == "postgresql":
+        # A tenth of the default sample: enough for filters and sorts on a fresh table, and
+        # at 100 rows per unit it no longer costs as much as the COPY itself.
+        cursor.execute("SET LOCAL default_statistics_target = 10")
         cursor.execute(f"ANALYZE {quote(physical)}")
+        cursor.execute("RESET default_statistics_target")
 
 
 def index_table(cursor, physical: str, fields: list[Field]) -> None:

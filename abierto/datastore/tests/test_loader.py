@@ -237,7 +237,9 @@ def test_messy_headers_become_safe_names(tmp_path):
     assert rows(resource_id) == [(1, 1, 2, 3, 4, 5)]
 
 
-def test_progress_is_reported_for_both_passes(tmp_path):
+def test_progress_is_reported_for_both_passes(tmp_path, monkeypatch):
+    # Batch by batch, on the row path (PostgreSQL's raw COPY reports per megabyte read).
+    monkeypatch.setattr(loader, "_raw_options", lambda reader: None)
     lines = ["n"] + [str(n) for n in range(12_000)]
     path = write(tmp_path, "n.csv", "\n".join(lines))
     calls = []
@@ -361,3 +363,61 @@ def test_an_index_build_for_a_replaced_table_does_nothing(tmp_path):
     _again, second = load(write(tmp_path, "b.csv", "obra\nPuente nuevo\n"), resource_id=resource_id)
     assert schema.build_text_index(resource_id, first.physical, first.fields) is False
     assert _obras_matching(resource_id, "puente") == ["Puente nuevo"]
+
+
+PLAIN = (
+    "folio;fecha;monto;piezas;concepto\r\n"
+    "A-1;31/12/2017;1234.5;3;Pavimentación «Centro»\r\n"
+    'A-2;2018-01-05;-7;;"Bacheo; calle ""Juárez""\r\nsegunda etapa"\r\n'
+    'A-3;1/2/2018;0.25;12;""\r\n'
+)
+PLAIN_ROWS = [
+    (1, "A-1", "2017-12-31", 1234.5, 3, "Pavimentación «Centro»"),
+    (2, "A-2", "2018-01-05", -7.0, None, 'Bacheo; calle "Juárez"\r\nsegunda etapa'),
+    (3, "A-3", "2018-02-01", 0.25, 12, None),
+]
+postgres_only = pytest.mark.skipif(
+    not schema.is_postgres(), reason="PostgreSQL only: SQLite has no COPY"
+)
+
+
+@postgres_only
+def test_a_plain_file_goes_to_copy_as_it_is_and_reads_as_row_by_row(tmp_path, monkeypatch):
+    path = write(tmp_path, "plano.csv", PLAIN, encoding="cp1252")
+    used = []
+    original = loader._copy_file
+    monkeypatch.setattr(loader, "_copy_file", lambda *a, **k: used.append(1) or original(*a, **k))
+    calls = []
+    resource_id, table = load(path, progress=lambda n, read: calls.append((n, read)))
+    assert used and rows(resource_id) == PLAIN_ROWS
+    assert calls[-1] == (3, 2 * path.stat().st_size)
+    assert types(table) == {
+        "folio": "text",
+        "fecha": "date",
+        "monto": "numeric",
+        "piezas": "int",
+        "concepto": "text",
+    }
+    monkeypatch.setattr(loader, "_raw_options", lambda reader: None)
+    again, _table = load(path)
+    assert rows(again) == PLAIN_ROWS
+
+
+@postgres_only
+def test_what_copy_would_read_otherwise_goes_row_by_row(tmp_path):
+    # A line `\.` alone ends COPY's data: the loader notices the short count and starts over.
+    resource_id, table = load(write(tmp_path, "fin.csv", "nota\nuno\n\\.\ntres\n"))
+    assert rows(resource_id) == [(1, "uno"), (2, "\\."), (3, "tres")]
+    assert table.row_count == 3
+
+
+@postgres_only
+def test_null_markers_and_ragged_rows_keep_the_row_path(tmp_path, monkeypatch):
+    used = []
+    original = loader._copy_file
+    monkeypatch.setattr(loader, "_copy_file", lambda *a, **k: used.append(1) or original(*a, **k))
+    resource_id, _table = load(write(tmp_path, "nd.csv", "clave,monto\n1,5\n2,N/D\n"))
+    assert rows(resource_id) == [(1, 1, 5), (2, 2, None)]
+    resource_id, _table = load(write(tmp_path, "corto.csv", "clave,monto\n1,5\n2\n\n3,4\n"))
+    assert rows(resource_id) == [(1, 1, 5), (2, 2, None), (3, 3, 4)]
+    assert used == []
