@@ -27,6 +27,7 @@ urlpatterns = [
     path("<slug:exercise>/stl/", include("abierto.secretariat.urls")),
     path("<slug:exercise>/planes/", include("abierto.plans.urls")),
     path("<slug:exercise>/participacion/", include("abierto.participation.urls")),
+    path("<slug:exercise>/informe-anual/", include("abierto.reports.annual_report_urls")),
 ]
 
 handler500 = "abierto.core.errors.server_error"

@@ -131,3 +131,96 @@ class ReportedAgenda(SourcedFact):
 
     def __str__(self) -> str:
         return self.name
+
+
+def annual_report_upload_to(instance: AnnualReport, filename: str) -> str:
+    # A fresh name per build (the storage adds a suffix if taken): a rebuild writes new files
+    # and swaps them in, so the report being served is never half-written.
+    return f"informes-anuales/{instance.exercise.slug}/{instance.year}/{filename}"
+
+
+class AnnualReport(models.Model):
+    """The STL's annual activity report of one exercise and year: its build and its files.
+
+    One row per exercise and year. The files are the last successful build; `status` and
+    `error` describe the latest attempt, so a failed rebuild leaves the previous files served.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("en cola")
+        RUNNING = "running", _("en proceso")
+        DONE = "done", _("terminado")
+        FAILED = "failed", _("fallido")
+
+    exercise = models.ForeignKey(
+        "core.Exercise",
+        on_delete=models.CASCADE,
+        related_name="annual_reports",
+        verbose_name=_("ejercicio"),
+    )
+    year = models.PositiveSmallIntegerField(_("año"))
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    steps_done = models.PositiveSmallIntegerField(_("pasos terminados"), default=0)
+    steps_total = models.PositiveSmallIntegerField(_("pasos"), default=0)
+    step_label = models.CharField(_("paso en curso"), max_length=200, blank=True)
+    html = models.FileField(
+        _("HTML"), upload_to=annual_report_upload_to, blank=True, max_length=255
+    )
+    html_sha256 = models.CharField(max_length=64, blank=True)
+    html_size = models.PositiveBigIntegerField(_("tamaño del HTML"), null=True, blank=True)
+    pdf = models.FileField(_("PDF"), upload_to=annual_report_upload_to, blank=True, max_length=255)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf_size = models.PositiveBigIntegerField(_("tamaño del PDF"), null=True, blank=True)
+    pdf_pages = models.PositiveIntegerField(_("páginas del PDF"), null=True, blank=True)
+    document = models.ForeignKey(
+        "core.Document",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("documento archivado"),
+    )
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        "core.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("solicitado por"),
+    )
+    requested_at = models.DateTimeField(_("solicitado"), null=True, blank=True)
+    started_at = models.DateTimeField(_("inicio"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    built_at = models.DateTimeField(_("publicado"), null=True, blank=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["exercise", "-year"]
+        verbose_name = _("informe anual")
+        verbose_name_plural = _("informes anuales")
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "year"], name="annual_report_unique_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} {self.year}"
+
+    @property
+    def is_built(self) -> bool:
+        """A version of the report is published (whatever the latest attempt did)."""
+        return bool(self.pdf) and bool(self.html)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.steps_total:
+            return 0
+        return round(100 * self.steps_done / self.steps_total)
