@@ -497,6 +497,26 @@ OCDS_RECORD_SCHEMA = (
 )
 
 
+def _contracting_bulk_resources(ocds_publisher: models.Model) -> list[ResourceSpec]:
+    """The publisher's yearly bulk files (contracting/bulk.py), newest year first."""
+    from abierto.contracting import bulk
+
+    return [
+        ResourceSpec(
+            title=_("%(year)s: %(name)s (%(format)s)")
+            % {"year": year["year"], "name": entry["name"], "format": entry["format"]},
+            description=_("Archivo anual de %(year)s; SHA-256 %(sha256)s.")
+            % {"year": year["year"], "sha256": entry["sha256"]},
+            url=bulk.file_url(ocds_publisher.ocid_prefix, year["year"], entry["name"]),
+            format=entry["format"],
+            media_type=entry["media_type"],
+            conforms_to=entry["conforms_to"],
+        )
+        for year in bulk.published(ocds_publisher)
+        for entry in year["files"]
+    ]
+
+
 def contracting_spec(ocds_publisher: models.Model, spatial: Jurisdiction | None) -> DatasetSpec:
     """The open contracting dataset of an OCDS publisher: its releases and records."""
     Release = apps.get_model("contracting", "Release")  # noqa: N806
@@ -534,6 +554,7 @@ def contracting_spec(ocds_publisher: models.Model, spatial: Jurisdiction | None)
                 media_type="application/json",
                 conforms_to=OCDS_RECORD_SCHEMA,
             ),
+            *_contracting_bulk_resources(ocds_publisher),
         ),
         tags=("contrataciones abiertas", "OCDS", "compras públicas", "transparencia"),
         spatial=spatial,

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from abierto.contracting import standard, validation
+from abierto.contracting import parties, standard, validation
 from abierto.contracting.models import Publisher, Record, Release
 
 
@@ -90,6 +90,8 @@ def _summary(compiled: dict[str, Any]) -> dict[str, Any]:
         "amount": amount,
         "currency": currency[:3],
         "year": year,
+        "stage": parties.stage_of(compiled),
+        "status": str(tender.get("status") or "")[:40],
     }
 
 
@@ -117,3 +119,10 @@ def compile_record(ocid: str, *, publisher: Publisher) -> Record:
     }
     record, _ = Record.objects.update_or_create(ocid=ocid, defaults=values)
     return record
+
+
+def compile_records(ocids: list[str], *, publisher: Publisher) -> list[Record]:
+    """Compile a batch of processes and rebuild their party index in two queries for all."""
+    records = [compile_record(ocid, publisher=publisher) for ocid in ocids]
+    parties.rebuild(records)
+    return records

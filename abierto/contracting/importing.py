@@ -202,11 +202,11 @@ class Loader:
                     )
             Release.objects.bulk_create(new)
             self.import_.releases_stored += len(new)
-            for ocid in sorted({release.ocid for release in new}):
-                record = compiling.compile_record(ocid, publisher=self.publisher)
+            touched = sorted({release.ocid for release in new})
+            for record in compiling.compile_records(touched, publisher=self.publisher):
                 self.import_.records_compiled += 1
                 for issue in record.issues:
-                    self.report.add(validation.Issue(**issue), ocid=ocid)
+                    self.report.add(validation.Issue(**issue), ocid=record.ocid)
             if self.reader is not None:
                 self.import_.bytes_read = self.reader.count
             self.import_.save(update_fields=[*COUNTERS, "bytes_read"])

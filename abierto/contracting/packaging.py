@@ -6,10 +6,33 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from abierto.contracting import compiling, standard
 from abierto.contracting.models import Publisher, Record, Release
+
+# Open data licence of the packages when the publisher declares none (docs/contracting.md).
+DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def license_url(publisher: Publisher | None) -> str:
+    """The licence declared in the packages: the publisher's, else the platform's."""
+    if publisher and publisher.license:
+        return publisher.license
+    return getattr(settings, "CONTRACTING_LICENSE", DEFAULT_LICENSE)
+
+
+def policy_url(publisher: Publisher | None) -> str:
+    """The publication policy: the publisher's own page, else the platform's policy page."""
+    if publisher and publisher.publication_policy:
+        return publisher.publication_policy
+    return settings.SITE_URL.rstrip("/") + reverse("contracting:publication_policy")
+
+
+def metadata(uri: str, publisher: Publisher | None) -> dict[str, Any]:
+    """The package metadata (uri, version, publishedDate, publisher, license, policy)."""
+    return _metadata(uri, publisher)
 
 
 def _metadata(uri: str, publisher: Publisher | None) -> dict[str, Any]:
@@ -23,10 +46,8 @@ def _metadata(uri: str, publisher: Publisher | None) -> dict[str, Any]:
             else getattr(settings, "CONTRACTING_PUBLISHER_NAME", "Abierto")
         },
     }
-    if publisher and publisher.license:
-        package["license"] = publisher.license
-    if publisher and publisher.publication_policy:
-        package["publicationPolicy"] = publisher.publication_policy
+    package["license"] = license_url(publisher)
+    package["publicationPolicy"] = policy_url(publisher)
     return package
 
 
@@ -36,9 +57,16 @@ def release_package(
     return {**_metadata(uri, publisher), "releases": [r.data for r in releases]}
 
 
-def record(rec: Record, release_url, *, versioned: bool = False) -> dict[str, Any]:
-    """One record: linked releases (url, date, tag) and the compiled release."""
-    releases = Release.objects.for_ocid(rec.ocid).only("pk", "date", "tags", "data")
+def record(
+    rec: Record, release_url, *, versioned: bool = False, releases: Iterable[Any] | None = None
+) -> dict[str, Any]:
+    """One record: linked releases (url, date, tag) and the compiled release.
+
+    `releases` (objects with pk, tags and a `data` holding at least "date") saves the query
+    when the caller has read the releases of many records at once (the bulk files).
+    """
+    if releases is None:
+        releases = Release.objects.for_ocid(rec.ocid).only("pk", "date", "tags", "data")
     data: dict[str, Any] = {
         "ocid": rec.ocid,
         "releases": [

@@ -13,9 +13,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 
-from abierto.contracting import fetching, importing
-from abierto.contracting.models import Import, Publisher
+from abierto.contracting import fetching, importing, redflags
+from abierto.contracting.models import Import, Publisher, Record, Release
 from abierto.core import audit
 from abierto.core.models import User
 from abierto.core.storage import local_path
@@ -27,6 +28,7 @@ PUBLISHER_FIELDS = (
     "endpoint_url",
     "license",
     "publication_policy",
+    "import_frequency",
 )
 
 
@@ -93,8 +95,12 @@ def import_start(
     return import_
 
 
-def import_run(*, import_id: int) -> Import:
-    """Run a recorded import now (the background task calls this)."""
+def import_run(*, import_id: int, flags_now: bool = True) -> Import:
+    """Run a recorded import now (the background task calls this).
+
+    `flags_now=False` queues the recomputation of the publisher's red flags instead of doing
+    it here: a capture runs in a web request, and the flags of every process of its publisher
+    may take minutes."""
     import_ = Import.objects.select_related("publisher").get(pk=import_id)
     before = audit.snapshot(import_)
     if import_.url:
@@ -105,6 +111,8 @@ def import_run(*, import_id: int) -> Import:
             except fetching.FetchError as exc:
                 import_.status = Import.Status.FAILED
                 import_.error = str(exc)
+                # A failed download is a finished run: the schedule waits for the interval.
+                import_.finished_at = timezone.now()
         try:
             if import_.status != Import.Status.FAILED:
                 importing.load(import_, tmp)
@@ -115,6 +123,15 @@ def import_run(*, import_id: int) -> Import:
     else:
         with local_path(import_.file) as path:
             importing.load(import_, str(path))
+    if import_.status == Import.Status.DONE:
+        # Buyer and market indicators depend on every process, so all flags are recomputed.
+        if flags_now:
+            redflags.refresh(import_.publisher)
+        else:
+            from abierto.contracting.tasks import refresh_red_flags
+
+            publisher_id = import_.publisher_id
+            transaction.on_commit(lambda: refresh_red_flags.enqueue(publisher_id))
     audit.record(
         actor=None,
         verb="import_run",
@@ -122,7 +139,30 @@ def import_run(*, import_id: int) -> Import:
         before=before,
         after=audit.snapshot(import_),
     )
+    if import_.releases_stored:
+        bulk_enqueue(import_=import_)
     return import_
+
+
+def bulk_years(*, import_: Import) -> list[int]:
+    """The years whose bulk files an import changed: of its releases, and of their records."""
+    releases = Release.objects.filter(source_import=import_)
+    years = {d.year for d in releases.dates("date", "year")}
+    years |= set(
+        Record.objects.filter(ocid__in=releases.values("ocid"), year__isnull=False)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    return sorted(years)
+
+
+def bulk_enqueue(*, import_: Import) -> None:
+    """Queue the rebuild of the yearly bulk files an import changed (bulk.py)."""
+    from abierto.contracting.tasks import build_bulk
+
+    years = bulk_years(import_=import_)
+    if years:
+        build_bulk.enqueue(import_.publisher_id, years)
 
 
 def import_file(*, actor: User | None, publisher: Publisher, path: str) -> Import:

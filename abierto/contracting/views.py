@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from abierto.contracting import packaging, services
+from abierto.contracting import packaging, redflags, services
 from abierto.contracting.models import Import, Publisher, Record, Release
 
 
@@ -117,9 +117,11 @@ def ocid_process(request: HttpRequest, ocid: str) -> JsonResponse:
                 }
                 for r in releases
             ],
+            "redFlags": redflags.as_json(rec.red_flags.all()),
             "links": {
                 "releasePackage": reverse("contracting:ocid_releases", args=[ocid]),
                 "recordPackage": reverse("contracting:ocid_record", args=[ocid]),
+                "redFlags": reverse("contracting:red_flags"),
             },
         }
     )
