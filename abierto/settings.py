@@ -348,6 +348,7 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "abierto.plans.models.ActionPlan.Status",
         "AgreementStatusEnum": "abierto.secretariat.models.Agreement.Status",
         "MilestoneStatusEnum": "abierto.plans.models.Milestone.Status",
+        "ProposalStatusEnum": "abierto.participation.models.Proposal.Status",
     },
 }
 

@@ -18,6 +18,7 @@ from abierto.participation.models import (
     Solution,
     Support,
     Topic,
+    Workshop,
 )
 
 
@@ -63,6 +64,15 @@ class SiteFactory(factory.django.DjangoModelFactory):
     lab = factory.SubFactory(LabFactory)
     municipality = factory.SubFactory(MunicipalityFactory)
     slug = factory.LazyAttribute(lambda o: o.municipality.slug)
+
+
+class WorkshopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Workshop
+
+    site = factory.SubFactory(SiteFactory)
+    title = factory.Sequence(lambda n: f"Taller {n}")
+    held_on = dt.date(2017, 6, 1)
 
 
 class ProblemFactory(factory.django.DjangoModelFactory):

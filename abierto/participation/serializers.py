@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from abierto.core.models import Exercise
 from abierto.core.serializers import DocumentSerializer, PublicPersonSerializer
 from abierto.participation.models import (
+    COMMENT_MAX,
+    DESCRIPTION_MAX,
+    TITLE_MAX,
     Comment,
     Event,
     Lab,
@@ -16,6 +20,7 @@ from abierto.participation.models import (
     Topic,
     Workshop,
 )
+from abierto.plans.models import Commitment
 
 SLUG = {"slug_field": "slug", "read_only": True}
 OPTIONAL_SLUG = {**SLUG, "allow_null": True}
@@ -214,3 +219,89 @@ class EventSerializer(serializers.ModelSerializer):
             "documents",
             "source",
         ]
+
+
+# ---------------------------------------------------------------------------------- writes
+# What citizens and STL staff send. The services decide access and write; these only parse.
+
+
+class ProposalInputSerializer(serializers.Serializer):
+    """A registered citizen's proposal."""
+
+    exercise = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Exercise.objects.all(), help_text="Slug of the exercise."
+    )
+    title = serializers.CharField(max_length=TITLE_MAX)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX)
+    problem = serializers.PrimaryKeyRelatedField(
+        queryset=Problem.objects.select_related("site__lab"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of the problem the proposal addresses (of the same exercise).",
+    )
+    site = serializers.PrimaryKeyRelatedField(
+        queryset=Site.objects.select_related("lab"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of the lab site (municipality) the proposal is about.",
+    )
+
+
+class SupportSerializer(serializers.Serializer):
+    """A support as its author sees it: which proposal, since when, how many support it."""
+
+    proposal = serializers.IntegerField(source="proposal_id", read_only=True)
+    supported = serializers.BooleanField(read_only=True, default=True)
+    created = serializers.BooleanField(
+        read_only=True, help_text="False when the person had already supported it."
+    )
+    support_count = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class CommentInputSerializer(serializers.Serializer):
+    """A citizen's comment on a proposal."""
+
+    proposal = serializers.PrimaryKeyRelatedField(queryset=Proposal.objects.all())
+    body = serializers.CharField(max_length=COMMENT_MAX)
+
+
+class StatusInputSerializer(serializers.Serializer):
+    """STL staff's decision on a proposal."""
+
+    status = serializers.ChoiceField(choices=Proposal.Status.choices)
+    reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Public reason; required when rejected.",
+    )
+    commitment = serializers.PrimaryKeyRelatedField(
+        queryset=Commitment.objects.select_related("plan"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of the commitment the proposal became; required for «commitment».",
+    )
+
+
+class HideInputSerializer(serializers.Serializer):
+    """STL staff hide a proposal or a comment, with a public reason."""
+
+    reason = serializers.CharField(max_length=1000, help_text="Shown instead of the content.")
+
+
+class ModerationSerializer(serializers.Serializer):
+    """What the public sees of a hidden proposal or comment: that it was hidden, and why."""
+
+    id = serializers.IntegerField(read_only=True)
+    hidden = serializers.BooleanField(read_only=True)
+    hidden_reason = serializers.CharField(read_only=True)
+    hidden_at = serializers.DateTimeField(read_only=True)
+
+
+class RateLimitedSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True, help_text="When to try again.")

@@ -7,14 +7,20 @@ through the sanitising `markdown` filter.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from abierto.core import audit
-from abierto.core.models import Exercise, User
+from abierto.core.models import Document, Exercise, User
+from abierto.core.services import document_attach
 from abierto.participation import rules as participation_rules
 from abierto.participation import throttle
 from abierto.participation.models import (
@@ -22,10 +28,14 @@ from abierto.participation.models import (
     DESCRIPTION_MAX,
     TITLE_MAX,
     Comment,
+    Event,
     Problem,
     Proposal,
     Site,
+    Solution,
     Support,
+    Topic,
+    Workshop,
 )
 
 COMMENT_LIMIT = 5
@@ -216,6 +226,8 @@ def proposal_set_status(
         )
     if status == Proposal.Status.COMMITMENT and commitment is None:
         raise ValidationError({"commitment": _("Indique el compromiso en que se convirtió.")})
+    if commitment is not None and commitment.plan.exercise_id != proposal.exercise_id:
+        raise ValidationError({"commitment": _("El compromiso no pertenece a este ejercicio.")})
     before = audit.snapshot(proposal)
     proposal.status = status
     proposal.status_reason = reason
@@ -230,3 +242,112 @@ def proposal_set_status(
         after=audit.snapshot(proposal),
     )
     return proposal
+
+
+# ---------------------------------------------------------------------- lab content (staff)
+# Staff pages hand over an instance their form has filled (new or changed, not yet saved);
+# these check access and invariants, save, and audit the change against the stored version.
+
+
+def _save_content(
+    obj: models.Model,
+    *,
+    by: User,
+    noun: str,
+    allowed: bool,
+    m2m: dict[str, Iterable[models.Model]] | None = None,
+) -> models.Model:
+    if not allowed:
+        raise PermissionDenied(_("Solo el personal del STL gestiona el contenido del laboratorio."))
+    stored = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
+    before = audit.snapshot(stored) if stored is not None else None
+    obj.full_clean()
+    obj.save()
+    for name, values in (m2m or {}).items():
+        if values is not None:
+            getattr(obj, name).set(values)
+    verb = f"{noun}_{'update' if stored is not None else 'create'}"
+    audit.record(actor=by, verb=verb, obj=obj, before=before, after=audit.snapshot(obj))
+    return obj
+
+
+@transaction.atomic
+def workshop_save(
+    *, workshop: Workshop, by: User, topics: Iterable[Topic] | None = None
+) -> Workshop:
+    """Record a new workshop or a change to one (STL staff)."""
+    return _save_content(
+        workshop,
+        by=by,
+        noun="workshop",
+        allowed=participation_rules.can_manage_lab(by),
+        m2m={"topics": topics},
+    )
+
+
+@transaction.atomic
+def problem_save(*, problem: Problem, by: User) -> Problem:
+    """Record a problem a community raised, or a change to it (STL staff)."""
+    if problem.workshop_id is not None and problem.workshop.site_id != problem.site_id:
+        raise ValidationError({"workshop": _("El taller no se celebró en esa sede.")})
+    return _save_content(
+        problem, by=by, noun="problem", allowed=participation_rules.can_manage_lab(by)
+    )
+
+
+@transaction.atomic
+def solution_save(*, solution: Solution, by: User) -> Solution:
+    """Record a hackathon solution or a change to it, e.g. its delivery (STL staff)."""
+    if solution.delivery_status == Solution.Delivery.PENDING:
+        solution.delivered_on = None
+    elif solution.municipality_id is None:
+        raise ValidationError(
+            {"municipality": _("Indique el municipio al que se entregó la solución.")}
+        )
+    return _save_content(
+        solution, by=by, noun="solution", allowed=participation_rules.can_manage_lab(by)
+    )
+
+
+@transaction.atomic
+def event_save(*, event: Event, by: User) -> Event:
+    """Record a new event or a change to one (STL staff); the slug comes from the title."""
+    if not event.slug:
+        event.slug = slugify(event.title)[:140]
+    if event.part_of_id is not None and event.part_of_id == event.pk:
+        raise ValidationError({"part_of": _("Un evento no puede ser parte de sí mismo.")})
+    if Event.objects.filter(exercise=event.exercise, slug=event.slug).exclude(pk=event.pk).exists():
+        raise ValidationError(
+            {"slug": _("Ya hay un evento con esta dirección en el ejercicio; elija otra.")}
+        )
+    return _save_content(
+        event, by=by, noun="event", allowed=participation_rules.can_manage_events(by)
+    )
+
+
+def event_document_attach(
+    *,
+    event: Event,
+    by: User,
+    kind: str,
+    title: str,
+    file: UploadedFile | None = None,
+    url: str = "",
+    description: str = "",
+    published_on: dt.date | None = None,
+) -> Document:
+    """Attach a checked file or a link (minutes, photo, video…) to an event (STL staff)."""
+    if not participation_rules.can_manage_events(by):
+        raise PermissionDenied(_("Solo el personal del STL gestiona los eventos."))
+    if (file is None) == (not url):
+        raise ValidationError({"file": _("Adjunte un archivo o escriba un enlace, no ambos.")})
+    return document_attach(
+        obj=event,
+        kind=kind,
+        title=title,
+        uploaded_by=by,
+        file=file,
+        url=url,
+        description=description,
+        published_on=published_on,
+    )

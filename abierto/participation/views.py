@@ -55,8 +55,11 @@ def _absolute(request: HttpRequest, name: str, **kwargs) -> str:
     return request.build_absolute_uri(reverse(f"participation:{name}", kwargs=kwargs))
 
 
-def _too_many(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "participation/rate_limited.html", {"message": message}, status=429)
+def _too_many(request: HttpRequest, message: str, retry_after: int | None = None) -> HttpResponse:
+    response = render(request, "participation/rate_limited.html", {"message": message}, status=429)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _proposals(exercise: Exercise) -> QuerySet[Proposal]:
@@ -148,6 +151,7 @@ def lab_detail(request: HttpRequest, exercise: str, lab: str) -> HttpResponse:
         "bars": bars,
         "chart": chart,
         "workshops_reported": sum(s.workshops_reported or 0 for s in sites),
+        "can_manage": participation_rules.can_manage_lab(request.user),
     }
     return render(request, "participation/lab_detail.html", context)
 
@@ -182,6 +186,7 @@ def site_detail(request: HttpRequest, exercise: str, lab: str, site: str) -> Htt
         "solutions": list(
             Solution.objects.filter(lab=site_obj.lab, municipality=site_obj.municipality)
         ),
+        "can_manage": participation_rules.can_manage_lab(request.user),
     }
     return render(request, "participation/site_detail.html", context)
 
@@ -350,7 +355,7 @@ def comment_create(request: HttpRequest, exercise: str, pk: int) -> HttpResponse
                 proposal=proposal, author=request.user, body=form.cleaned_data["body"]
             )
         except throttle.RateLimited as limited:
-            return _too_many(request, limited.message)
+            return _too_many(request, limited.message, limited.retry_after)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -466,6 +471,7 @@ def event_list(request: HttpRequest, exercise: str) -> HttpResponse:
         "years": years,
         "selected": {key: request.GET.get(key, "") for key in ("kind", "year")},
         "total_participants": sum(e.participants or 0 for e in events),
+        "can_manage": participation_rules.can_manage_events(request.user),
     }
     return render(request, "participation/event_list.html", context)
 
@@ -484,9 +490,12 @@ def event_detail(request: HttpRequest, exercise: str, event: str) -> HttpRespons
         exercise=exercise_obj,
         slug=event,
     )
-    return render(
-        request, "participation/event_detail.html", {"exercise": exercise_obj, "event": event_obj}
-    )
+    context = {
+        "exercise": exercise_obj,
+        "event": event_obj,
+        "can_manage": participation_rules.can_manage_events(request.user),
+    }
+    return render(request, "participation/event_detail.html", context)
 
 
 # ------------------------------------------------------------------------------ accounts

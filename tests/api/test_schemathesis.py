@@ -3,8 +3,9 @@
 Every operation of /api/schema/ gets generated requests (Hypothesis, derandomized so a run is
 reproducible) on the Jalisco demo data, sent over HTTP to pytest-django's live server. Each
 response must not be a 5xx, must match its documented schema and have a documented status code.
-Reads go anonymous; the two write operations go with the token of someone allowed to write
-(an implementer reports progress, a committee member verifies it).
+Reads go anonymous; each write operation goes with the token of someone allowed to write
+(an implementer reports progress, a committee member verifies it, a citizen proposes, supports
+and comments, STL staff decide and hide).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 
 import pytest
 import schemathesis
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
@@ -31,6 +33,7 @@ from abierto.plans.factories import (
     ProgressUpdateFactory,
 )
 from abierto.plans.models import Commitment, Committee
+from abierto.secretariat.rules import STL_STAFF_GROUP
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,17 +76,27 @@ def tokens(transactional_db, settings):
     committee, _ = Committee.objects.get_or_create(commitment=commitment)
     member = CommitteeMemberFactory(committee=committee).user
     ProgressUpdateFactory(milestone=milestone, reported_by=implementer, percent=20)
+    citizen = UserFactory(username="ciudadana-fuzz")
+    stl_staff = UserFactory(username="personal-stl-fuzz")
+    stl_staff.groups.add(Group.objects.get_or_create(name=STL_STAFF_GROUP)[0])
+    citizen_key = Token.objects.create(user=citizen).key
+    staff_key = Token.objects.create(user=stl_staff).key
+    # The first path fragment that matches decides: moderation before the citizens' writes.
     return {
-        "progress-updates": Token.objects.create(user=implementer).key,
-        "verifications": Token.objects.create(user=member).key,
+        "/progress-updates/": Token.objects.create(user=implementer).key,
+        "/verifications/": Token.objects.create(user=member).key,
+        "/status/": staff_key,
+        "/hide/": staff_key,
+        "/proposals/": citizen_key,
+        "/comments/": citizen_key,
     }
 
 
 def _headers(operation, tokens) -> dict[str, str]:
     if operation.method.upper() in {"GET", "HEAD", "OPTIONS"}:
         return {}
-    for resource, key in tokens.items():
-        if f"/{resource}/" in operation.path:
+    for fragment, key in tokens.items():
+        if fragment in operation.path:
             return {"Authorization": f"Token {key}"}
     return {}
 

@@ -11,6 +11,7 @@ from abierto.participation import services
 from abierto.participation.factories import ProblemFactory, ProposalFactory
 from abierto.participation.models import Proposal, Support
 from abierto.participation.tests.conftest import url
+from abierto.plans.factories import CommitmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +112,13 @@ def test_a_rejection_shows_its_public_reason(client, stl_staff, proposal):
 def test_turning_into_a_commitment_needs_the_commitment(stl_staff, proposal, commitment):
     with pytest.raises(ValidationError):
         services.proposal_set_status(proposal=proposal, by=stl_staff, status="commitment")
+    # A commitment of another exercise is refused too.
+    with pytest.raises(ValidationError) as error:
+        services.proposal_set_status(
+            proposal=proposal, by=stl_staff, status="commitment", commitment=commitment
+        )
+    assert "commitment" in error.value.message_dict
+    commitment = CommitmentFactory(plan__exercise=proposal.exercise)
     services.proposal_set_status(
         proposal=proposal, by=stl_staff, status="commitment", commitment=commitment
     )
