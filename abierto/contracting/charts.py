@@ -6,17 +6,13 @@ presentation attributes. One chart never mixes currencies: pages draw one per cu
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from decimal import Decimal
 
 from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from abierto.core.charts import FILL, INK, TRACK
-
-_ids = itertools.count(1)
+from abierto.core.charts import scaled_bars
 
 
 def money_text(amount: Decimal | None, currency: str) -> str:
@@ -30,42 +26,10 @@ def amount_bars(
     items: Sequence[tuple[str, Decimal]], *, currency: str, title: str, description: str
 ) -> SafeString:
     """Horizontal bars, one per (label, amount), scaled to the largest, figures beside them."""
-    uid = f"montos-{next(_ids)}"
-    row, top, label_w, bar_w, value_w = 26, 6, 150, 300, 190
-    largest = max((amount for _label, amount in items), default=0) or 1
-    rows = format_html_join(
-        "",
-        "<g><title>{0}: {1}</title>"
-        '<text x="{2}" y="{3}" text-anchor="end" fill="{4}" font-size="13">{0}</text>'
-        '<rect x="{5}" y="{6}" width="{7}" height="16" fill="{8}"/>'
-        '<rect x="{5}" y="{6}" width="{9}" height="16" fill="{10}"/>'
-        '<text x="{11}" y="{3}" fill="{4}" font-size="13">{1}</text></g>',
-        (
-            (
-                label,
-                money_text(amount, currency),
-                label_w - 8,
-                top + index * row + 13,
-                INK,
-                label_w,
-                top + index * row + 1,
-                bar_w,
-                TRACK,
-                f"{bar_w * max(float(amount), 0) / float(largest):.1f}",
-                FILL,
-                label_w + bar_w + 6,
-            )
-            for index, (label, amount) in enumerate(items)
-        ),
-    )
-    return format_html(
-        '<svg class="chart bar-chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
-        'aria-labelledby="{uid}-t {uid}-d"><title id="{uid}-t">{title}</title>'
-        '<desc id="{uid}-d">{desc}</desc>{rows}</svg>',
-        uid=uid,
-        w=label_w + bar_w + value_w,
-        h=top * 2 + row * max(len(items), 1),
+    return scaled_bars(
+        [(label, amount, money_text(amount, currency)) for label, amount in items],
         title=title,
-        desc=description,
-        rows=rows,
+        description=description,
+        label_width=150,
+        value_width=190,
     )

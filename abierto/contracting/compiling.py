@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
@@ -38,16 +37,6 @@ def versioned_release(ocid: str) -> dict[str, Any]:
         return standard.merger().create_versioned_release(releases_to_merge(ocid))
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return None
-    return amount if abs(amount) < Decimal("1e17") else None
-
-
 def _summary(compiled: dict[str, Any]) -> dict[str, Any]:
     tender = compiled.get("tender") if isinstance(compiled.get("tender"), dict) else {}
     buyer = compiled.get("buyer") if isinstance(compiled.get("buyer"), dict) else {}
@@ -65,13 +54,13 @@ def _summary(compiled: dict[str, Any]) -> dict[str, Any]:
             for item in compiled.get(stage) or []
             if isinstance(item, dict) and isinstance(item.get("value"), dict)
         ]
-        amounts = [_decimal(v.get("amount")) for v in values]
+        amounts = [parties.money(v.get("amount")) for v in values]
         currencies = {v.get("currency") for v in values}
         if values and None not in amounts and len(currencies) == 1:
             amount, currency = sum(amounts), str(next(iter(currencies)) or "")
             break
     if amount is None and isinstance(tender.get("value"), dict):
-        amount = _decimal(tender["value"].get("amount"))
+        amount = parties.money(tender["value"].get("amount"))
         currency = str(tender["value"].get("currency") or "") if amount is not None else ""
     year = None
     for candidate in (

@@ -55,14 +55,15 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _amount(value: Any) -> Decimal | None:
+def money(value: Any) -> Decimal | None:
+    """An OCDS amount as money (to the cent), or None when it is not a sane number."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        money = Decimal(str(value)).quantize(Decimal("0.01"))
     except InvalidOperation:
         return None
-    return amount if abs(amount) < Decimal("1e17") else None
+    return money if abs(money) < Decimal("1e17") else None
 
 
 def _has_data(value: Any) -> bool:
@@ -140,7 +141,7 @@ def party_rows(record: Record, compiled: dict[str, Any]) -> list[RecordParty]:
         found = (parties.add(Role.SUPPLIER, s) for s in _list(award.get("suppliers")))
         suppliers = [key for key in found if key]
         value = _dict(award.get("value"))
-        amount = _amount(value.get("amount"))
+        amount = money(value.get("amount"))
         if not suppliers or amount is None or award.get("status") in _VOID_AWARDS:
             continue
         currency = str(value.get("currency") or "")[:3]

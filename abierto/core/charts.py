@@ -126,6 +126,57 @@ def bar_chart(bars: Sequence[Bar], *, title: str, description: str) -> SafeStrin
     )
 
 
+def scaled_bars(
+    items: Sequence[tuple[str, float | Decimal, str]],
+    *,
+    title: str,
+    description: str,
+    label_width: int = 220,
+    value_width: int = 50,
+) -> SafeString:
+    """Horizontal bars of (label, value, value as written), scaled to the largest value
+    (counts, amounts: `bar_chart` is for percents), each figure written beside its bar."""
+    uid = _uid("barras")
+    row, top, bar_w = 26, 6, 300
+    largest = max((float(value) for _label, value, _text in items), default=0) or 1
+    rows = []
+    for index, (label, value, text) in enumerate(items):
+        y = top + index * row
+        rows.append(
+            format_html(
+                "<g><title>{label}: {text}</title>"
+                '<text x="{lx}" y="{ty}" text-anchor="end" fill="{ink}" font-size="13">'
+                "{label}</text>"
+                '<rect x="{bx}" y="{by}" width="{bw}" height="16" fill="{track}"/>'
+                '<rect x="{bx}" y="{by}" width="{fw}" height="16" fill="{fill}"/>'
+                '<text x="{vx}" y="{ty}" fill="{ink}" font-size="13">{text}</text></g>',
+                label=label,
+                text=text,
+                lx=label_width - 8,
+                ty=y + 13,
+                bx=label_width,
+                by=y + 1,
+                bw=bar_w,
+                fw=f"{bar_w * max(float(value), 0) / largest:.1f}",
+                vx=label_width + bar_w + 6,
+                track=TRACK,
+                fill=FILL,
+                ink=INK,
+            )
+        )
+    return format_html(
+        '<svg class="chart bar-chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
+        'aria-labelledby="{uid}-t {uid}-d"><title id="{uid}-t">{title}</title>'
+        '<desc id="{uid}-d">{desc}</desc>{rows}</svg>',
+        uid=uid,
+        w=label_width + bar_w + value_width,
+        h=top * 2 + row * max(len(items), 1),
+        title=title,
+        desc=description,
+        rows=mark_safe("".join(rows)),  # noqa: S308 - each row was built by format_html
+    )
+
+
 @dataclass(frozen=True)
 class Slice:
     """One part of a donut: a key (for its colour), its label and its count."""

@@ -8,6 +8,7 @@ violation's rule id, help text and the CSS targets of the offending nodes (docs/
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 
 from abierto.core.factories import UserFactory
 from abierto.plans.factories import CommitteeMemberFactory, MilestoneFactory, ProgressUpdateFactory
@@ -49,6 +50,16 @@ PUBLIC_PAGES = {
     "catalog-publisher": "/datos/dependencias/stl-jalisco/",
     "catalog-themes": "/datos/temas/",
     "catalog-dataset": "/datos/conjuntos/compromisos-jalisco-2016-2018/",
+    "contracting-search": "/contrataciones/?q=formas",
+    "contracting-process": "/contrataciones/procesos/ocds-xs1qbl-SFIN-03-0016-00-2017/",
+    "contracting-suppliers": "/contrataciones/proveedores/",
+    "contracting-supplier": "/contrataciones/proveedores/PROV-GOB-JAL-P00315/",
+    "contracting-buyer": "/contrataciones/compradores/DEP-GOB-JAL-03-1685/",
+    "red-flags": "/contrataciones/alertas/",
+    "red-flag": "/contrataciones/alertas/R060/",
+    "contracting-downloads": "/contrataciones/descargas/",
+    "contracting-policy": "/contrataciones/politica-de-publicacion/",
+    "annual-reports": "/jalisco/informe-anual/",
 }
 
 
@@ -102,4 +113,10 @@ def test_verify_form_and_my_work_have_no_serious_violations(browser, workflow):
     browser.visit("/mi-trabajo/", "my-work-committee")
     assert_accessible(browser)
     browser.visit(f"/avances/{update.pk}/validar/", "verify-form")
+    assert_accessible(browser)
+
+
+def test_annual_report_page_has_no_serious_violations(browser, demo):
+    call_command("build_annual_report", "jalisco", "2017", "--now", verbosity=0)
+    browser.visit("/jalisco/informe-anual/2017/", "annual-report-2017")
     assert_accessible(browser)

@@ -33,11 +33,12 @@ from abierto.participation.factories import (
 from abierto.participation.models import Lab, Proposal, Site
 from abierto.plans.factories import (
     CommitmentFactory,
+    CommitteeMemberFactory,
     MeetingFactory,
     MilestoneFactory,
     ProgressUpdateFactory,
 )
-from abierto.plans.models import ActionPlan
+from abierto.plans.models import ActionPlan, Commitment, Committee
 from abierto.reports import annual_report, services
 from abierto.reports.models import AnnualReport
 from abierto.reports.tasks import build_annual_report
@@ -243,7 +244,15 @@ def test_only_stl_staff_and_administrators_may_request_a_build(request, demo, cl
     users = {
         "citizen": lambda: request.getfixturevalue("citizen"),
         "implementer": lambda: request.getfixturevalue("implementer"),
-        "committee_member": lambda: request.getfixturevalue("committee_member"),
+        # A member of one of the demo's own committees: conftest's `committee_member` makes an
+        # exercise of its own, whose state the demo may already hold.
+        "committee_member": lambda: (
+            CommitteeMemberFactory(
+                committee=Committee.objects.get_or_create(
+                    commitment=Commitment.objects.filter(plan__exercise=demo).first()
+                )[0]
+            ).user
+        ),
         "staff_without_group": lambda: UserFactory(username="otra", is_staff=True),
         "stl_staff": lambda: request.getfixturevalue("stl_staff"),
         "superuser": lambda: UserFactory(username="admin", is_superuser=True, is_staff=True),
