@@ -27,7 +27,9 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
         model = Jurisdiction
         django_get_or_create = ("inegi_code",)
 
-    inegi_code = factory.Sequence(lambda n: f"14{n % 1000:03d}")
+    # Jalisco's real municipalities are 14001-14125 and the demo loads them: a
+    # generated code in that range would get_or_create a real one (and its slug).
+    inegi_code = factory.Sequence(lambda n: f"14{126 + n % 874:03d}")
     name = factory.Sequence(lambda n: f"Municipio {n}")
     slug = factory.Sequence(lambda n: f"municipio-{n}")
     kind = Jurisdiction.Kind.MUNICIPALITY
