@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django.utils import timezone
@@ -11,15 +14,35 @@ from abierto.contracting import parties, standard, validation
 from abierto.contracting.models import Publisher, Record, Release
 
 
-def releases_to_merge(ocid: str) -> list[dict[str, Any]]:
-    """The releases a record is compiled from.
+def _to_merge(rows: list[tuple[dict[str, Any], list[str] | None]]) -> list[dict[str, Any]]:
+    """The releases a record is compiled from, out of all its stored (data, tags).
 
     A publisher that only sends compiled releases (e.g. the APF) gives us those; as soon as
     real releases of the process exist, they alone are merged.
     """
-    rows = list(Release.objects.for_ocid(ocid).values_list("data", "tags"))
     proper = [data for data, tags in rows if "compiled" not in (tags or [])]
     return proper or [data for data, _ in rows]
+
+
+def releases_to_merge(ocid: str) -> list[dict[str, Any]]:
+    """The releases a record is compiled from, in date order."""
+    return _to_merge(list(Release.objects.for_ocid(ocid).values_list("data", "tags")))
+
+
+def _releases_by_ocid(ocids: list[str]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Each process's releases to merge, for many processes in one query.
+
+    Streamed in ocid order, so only one process's releases (and a fetch of 25 rows) are in
+    memory at a time: releases can be large, and a batch's all at once would not be bounded.
+    """
+    rows = (
+        Release.objects.filter(ocid__in=ocids)
+        .order_by("ocid", "date", "id")
+        .values_list("ocid", "data", "tags")
+        .iterator(chunk_size=25)
+    )
+    for ocid, group in groupby(rows, key=itemgetter(0)):
+        yield ocid, _to_merge([(data, tags) for _, data, tags in group])
 
 
 def compile_releases(releases: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
@@ -84,9 +107,8 @@ def _summary(compiled: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def compile_record(ocid: str, *, publisher: Publisher) -> Record:
-    """Compile one process from its stored releases and save its record."""
-    releases = releases_to_merge(ocid)
+def _record(ocid: str, releases: list[dict[str, Any]], publisher: Publisher, now) -> Record:
+    """The record of one process compiled from its releases (not saved)."""
     error = ""
     try:
         compiled, merge_warnings = compile_releases(releases)
@@ -97,21 +119,59 @@ def compile_record(ocid: str, *, publisher: Publisher) -> Record:
         {"type": "merge_warning", "severity": validation.WARNING, "path": "", "message": m}
         for m in merge_warnings[:10]
     ]
-    values = {
-        "publisher": publisher,
-        "compiled_release": compiled,
-        "release_count": len(releases),
-        "compile_error": error,
-        "issues": issues,
-        "updated_at": timezone.now(),
+    return Record(
+        ocid=ocid,
+        publisher=publisher,
+        compiled_release=compiled,
+        release_count=len(releases),
+        compile_error=error,
+        issues=issues,
+        updated_at=now,
         **_summary(compiled),
-    }
-    record, _ = Record.objects.update_or_create(ocid=ocid, defaults=values)
-    return record
+    )
+
+
+# Everything a compilation writes: a record compiled again gets all of them anew.
+COMPILED_FIELDS = (
+    "publisher",
+    "compiled_release",
+    "release_count",
+    "compile_error",
+    "issues",
+    "updated_at",
+    "buyer_name",
+    "title",
+    "procurement_method",
+    "amount",
+    "currency",
+    "year",
+    "stage",
+    "status",
+)
 
 
 def compile_records(ocids: list[str], *, publisher: Publisher) -> list[Record]:
-    """Compile a batch of processes and rebuild their party index in two queries for all."""
-    records = [compile_record(ocid, publisher=publisher) for ocid in ocids]
+    """Compile a batch of processes and save their records and party index.
+
+    One query reads the releases of all of them, one statement inserts or updates every
+    record, and two rebuild the party index, whatever the batch's size.
+    """
+    now = timezone.now()
+    records = [
+        _record(ocid, releases, publisher, now) for ocid, releases in _releases_by_ocid(ocids)
+    ]
+    Record.objects.bulk_create(
+        records,
+        update_conflicts=True,
+        unique_fields=["ocid"],
+        update_fields=COMPILED_FIELDS,
+    )
+    if any(record.pk is None for record in records):
+        # Databases that do not return the ids of upserted rows: read them back.
+        ids = dict(
+            Record.objects.filter(ocid__in=[r.ocid for r in records]).values_list("ocid", "pk")
+        )
+        for record in records:
+            record.pk = ids[record.ocid]
     parties.rebuild(records)
     return records

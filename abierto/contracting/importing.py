@@ -1,9 +1,11 @@
 """Load one file of OCDS data: stream, upgrade, fix ocids, validate, store, compile.
 
-Releases are written in batches, one transaction per batch, each followed by the compilation
-of the processes it touched and the import's progress: a failure (bad JSON half-way) keeps the
-batches already written and nothing of the one in progress. Running a file again is safe:
-releases already stored count as duplicates.
+Releases are written in batches, one transaction per batch with the import's progress: a
+failure (bad JSON half-way) keeps the batches already written and nothing of the one in
+progress. The processes the batches touched are compiled once the set of them grows past
+`CONTRACTING_COMPILE_PENDING` and at the end of the file (failed or not), so a feed that
+spreads a process's releases over many batches compiles it once rather than after each.
+Running a file again is safe: releases already stored count as duplicates.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ class Loader:
         self.report = validation.Report()
         self.batch: list[Prepared] = []
         self.batch_size = getattr(settings, "CONTRACTING_IMPORT_BATCH", 200)
+        self.pending_limit = getattr(settings, "CONTRACTING_COMPILE_PENDING", 5000)
+        # Processes with new releases not compiled yet.
+        self.pending: set[str] = set()
         self.now = timezone.now()
         self.linked = 0
         self.upgraded = 0
@@ -202,14 +207,24 @@ class Loader:
                     )
             Release.objects.bulk_create(new)
             self.import_.releases_stored += len(new)
-            touched = sorted({release.ocid for release in new})
-            for record in compiling.compile_records(touched, publisher=self.publisher):
-                self.import_.records_compiled += 1
-                for issue in record.issues:
-                    self.report.add(validation.Issue(**issue), ocid=record.ocid)
+            self.pending.update(release.ocid for release in new)
             if self.reader is not None:
                 self.import_.bytes_read = self.reader.count
             self.import_.save(update_fields=[*COUNTERS, "bytes_read"])
+        if len(self.pending) >= self.pending_limit:
+            self.compile_pending()
+
+    def compile_pending(self) -> None:
+        """Compile the processes with new releases, a batch per transaction."""
+        ocids, self.pending = sorted(self.pending), set()
+        for start in range(0, len(ocids), self.batch_size):
+            with transaction.atomic():
+                chunk = ocids[start : start + self.batch_size]
+                for record in compiling.compile_records(chunk, publisher=self.publisher):
+                    self.import_.records_compiled += 1
+                    for issue in record.issues:
+                        self.report.add(validation.Issue(**issue), ocid=record.ocid)
+                self.import_.save(update_fields=["records_compiled"])
 
     def finish(self) -> None:
         ValidationIssue.objects.filter(source_import=self.import_).delete()
@@ -272,7 +287,10 @@ def load(import_: Import, path: str) -> Import:
     except reading.ReadError as exc:
         import_.status = Import.Status.FAILED
         import_.error = str(exc)
-    else:
+    finally:
+        # What was stored is compiled even when the file broke off half-way.
+        loader.compile_pending()
+    if import_.status != Import.Status.FAILED:
         import_.status = Import.Status.DONE
         import_.bytes_read = import_.bytes_total
     import_.finished_at = timezone.now()

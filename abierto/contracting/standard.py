@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft4Validator, FormatChecker
 from ocdsmerge import Merger
 from referencing import Registry, Resource
@@ -43,6 +44,14 @@ def registry() -> Registry:
 def validator(name: str = "release-schema.json") -> Draft4Validator:
     """A Draft 4 validator (with format checks) for one of the local schema files."""
     return Draft4Validator(schema(name), registry=registry(), format_checker=FormatChecker())
+
+
+@cache
+def quick_validator(name: str = "release-schema.json") -> jsonschema_rs.Draft4Validator:
+    """The same schema compiled by jsonschema_rs: about a hundred times faster, but its
+    messages are not jsonschema's, so it only answers "valid or not" and jsonschema explains
+    the releases it rejects (tests check both agree on every sample and on broken copies)."""
+    return jsonschema_rs.Draft4Validator(schema(name), validate_formats=True)
 
 
 @cache

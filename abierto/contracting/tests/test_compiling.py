@@ -3,9 +3,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from abierto.contracting import standard
-from abierto.contracting.models import Record, Release
+from abierto.contracting import compiling, standard
+from abierto.contracting.models import Record, RecordParty, Release
 from abierto.contracting.tests.conftest import JALISCO, SAMPLES, run
 
 
@@ -65,3 +67,20 @@ def test_jalisco_records_equal_ocdsmerge_and_the_publishers_own_compiled_release
         assert record.title == (expected["tender"].get("title") or "")
         checked += 1
     assert checked >= 2
+
+
+def test_compiling_a_batch_costs_the_same_queries_whatever_its_size(cdmx):
+    run(cdmx, SAMPLES / "mexico-cdmx-release-package.json")
+    ocids = sorted(Record.objects.values_list("ocid", flat=True))
+    assert len(ocids) >= 4
+    before = {r.ocid: r.compiled_release for r in Record.objects.all()}
+    counts = []
+    for size in (1, len(ocids)):
+        with CaptureQueriesContext(connection) as queries:
+            compiled = compiling.compile_records(ocids[:size], publisher=cdmx)
+        assert len(compiled) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    # Compiling again changes nothing, and every record keeps its party index.
+    assert {r.ocid: r.compiled_release for r in Record.objects.all()} == before
+    assert set(RecordParty.objects.values_list("record__ocid", flat=True)) == set(ocids)
