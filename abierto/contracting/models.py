@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from abierto.core.fields import BulkJSONField
 from abierto.core.models import Organization
 
 
@@ -161,7 +162,7 @@ class Release(models.Model):
     release_id = models.CharField(_("id de entrega"), max_length=255)
     date = models.DateTimeField(_("fecha"), null=True, blank=True, db_index=True)
     tags = models.JSONField(_("etiquetas"), default=list)
-    data = models.JSONField()
+    data = BulkJSONField()
     sha256 = models.CharField(max_length=64)
     validity = models.CharField(
         _("validez"), max_length=10, choices=Validity.choices, default=Validity.VALID
@@ -196,7 +197,7 @@ class Record(models.Model):
     publisher = models.ForeignKey(
         Publisher, on_delete=models.PROTECT, related_name="records", verbose_name=_("publicador")
     )
-    compiled_release = models.JSONField(default=dict)
+    compiled_release = BulkJSONField(default=dict)
     release_count = models.PositiveIntegerField(default=0)
     compile_error = models.TextField(blank=True)
     issues = models.JSONField(default=list, blank=True)
