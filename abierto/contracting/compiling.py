@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from abierto.contracting import parties, standard, validation
+from abierto.contracting import parties, searching, standard, validation
 from abierto.contracting.models import Publisher, Record, Release
 
 
@@ -104,6 +104,7 @@ def _summary(compiled: dict[str, Any]) -> dict[str, Any]:
         "year": year,
         "stage": parties.stage_of(compiled),
         "status": str(tender.get("status") or "")[:40],
+        "date": str(compiled.get("date") or "")[:40],
     }
 
 
@@ -147,6 +148,7 @@ COMPILED_FIELDS = (
     "year",
     "stage",
     "status",
+    "date",
 )
 
 
@@ -154,7 +156,7 @@ def compile_records(ocids: list[str], *, publisher: Publisher) -> list[Record]:
     """Compile a batch of processes and save their records and party index.
 
     One query reads the releases of all of them, one statement inserts or updates every
-    record, and two rebuild the party index, whatever the batch's size.
+    record, two rebuild the party index and one the search text, whatever the batch's size.
     """
     now = timezone.now()
     records = [
@@ -173,5 +175,5 @@ def compile_records(ocids: list[str], *, publisher: Publisher) -> list[Record]:
         )
         for record in records:
             record.pk = ids[record.ocid]
-    parties.rebuild(records)
+    searching.save(records, parties.rebuild(records))
     return records

@@ -16,7 +16,6 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.db.models.fields.json import KT
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import TemplateDoesNotExist
@@ -27,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from abierto.contracting import charts
+from abierto.contracting import charts, searching
 from abierto.contracting.models import Record, RecordParty, Release, Stage
 from abierto.core import exports
 from abierto.core.pagecache import public_page
@@ -174,13 +173,7 @@ def search_records(data: dict[str, Any]) -> QuerySet[Record]:
     """The records matching the search form's cleaned data (not ordered)."""
     qs = Record.objects.all()
     if text := (data.get("q") or "").strip():
-        qs = qs.filter(
-            Q(title__icontains=text)
-            | Q(ocid__icontains=text)
-            | Q(buyer_name__icontains=text)
-            | Q(compiled_release__tender__description__icontains=text)
-            | _party_exists(Role.SUPPLIER, name__icontains=text)
-        )
+        qs = qs.filter(pk__in=searching.matching(text))
     if buyer := data.get("comprador"):
         qs = qs.filter(_party_exists(Role.BUYER, key=buyer))
     if supplier := (data.get("proveedor") or "").strip():
@@ -214,8 +207,7 @@ def _ordered(qs: QuerySet[Record], sort: str) -> QuerySet[Record]:
         amount = F("amount").desc(nulls_last=True) if sort == "-monto" else F("amount").asc()
         return qs.order_by(amount, "ocid")
     # The date of the newest release: ISO 8601 text sorts in time order.
-    date = KT("compiled_release__date")
-    return qs.order_by(date.asc() if sort == "fecha" else date.desc(nulls_last=True), "ocid")
+    return qs.order_by("date" if sort == "fecha" else "-date", "ocid")
 
 
 def _named(rows: list[Record]) -> list[Record]:

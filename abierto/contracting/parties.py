@@ -168,9 +168,12 @@ def party_rows(record: Record, compiled: dict[str, Any]) -> list[RecordParty]:
     return list(parties.rows.values())
 
 
-def rebuild(records: list[Record]) -> int:
-    """Replace the party rows of these records: one delete and one insert, whatever their number."""
+def rebuild(records: list[Record]) -> dict[int, list[RecordParty]]:
+    """Replace the party rows of these records: one delete and one insert, whatever their number.
+
+    Returns the new rows by record id.
+    """
     RecordParty.objects.filter(record__in=[r.pk for r in records]).delete()
-    rows = [row for record in records for row in party_rows(record, record.compiled_release)]
-    RecordParty.objects.bulk_create(rows)
-    return len(rows)
+    by_record = {record.pk: party_rows(record, record.compiled_release) for record in records}
+    RecordParty.objects.bulk_create([row for rows in by_record.values() for row in rows])
+    return by_record

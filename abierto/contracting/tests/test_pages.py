@@ -56,6 +56,13 @@ def test_search_lists_every_jalisco_process_with_facet_counts(client, demo):
             {"q": "limpieza"},
             {"ocds-xs1qbl-SFIN-03-0012-00-2017", "ocds-xs1qbl-SFIN-03-0013-00-2017"},
         ),
+        # Accents and case ignored; every word must appear, in any order, across fields
+        # (title, tender description, buyer, suppliers, ocid).
+        (
+            {"q": "ALMACENES  limpiéza"},
+            {"ocds-xs1qbl-SFIN-03-0012-00-2017", "ocds-xs1qbl-SFIN-03-0013-00-2017"},
+        ),
+        ({"q": "limpieza xyzzy"}, set()),
         ({"q": "SFIN-03-0007"}, {"ocds-xs1qbl-SFIN-03-0007-00-2017"}),
         ({"q": "movilidad"}, {"ocds-xs1qbl-15-0010-00-2017"}),
         ({"q": "compucad"}, {"ocds-xs1qbl-SFIN-03-0007-00-2017"}),
@@ -85,6 +92,14 @@ def test_search_filters_real_data(client, demo, params, expected):
 def test_search_by_year_and_method_keeps_all(client, demo):
     response = client.get(SEARCH, {"anio": "2018", "metodo": "open"})
     assert response.context["total"] == 10
+
+
+def test_sort_by_date_both_ways(client, demo):
+    newest = client.get(SEARCH).context["rows"]
+    dates = [Record.objects.get(ocid=r.ocid).compiled_release["date"] for r in newest]
+    assert dates == sorted(dates, reverse=True)
+    oldest = client.get(SEARCH, {"orden": "fecha"}).context["rows"]
+    assert [r.ocid for r in oldest] == [r.ocid for r in reversed(newest)]
 
 
 def test_sort_by_amount(client, demo):
