@@ -25,7 +25,6 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import xlsxwriter
@@ -34,7 +33,6 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from django.db.models import Q
-from django.db.models.fields.json import KeyTextTransform
 from django.urls import reverse
 from django.utils import timezone
 
@@ -181,20 +179,6 @@ def _year_records(publisher: Publisher, year: int) -> Iterator[list[Record]]:
         last = chunk[-1].ocid
 
 
-def _linked(ocids: list[str]) -> dict[str, list[SimpleNamespace]]:
-    """The linked releases of many records in one query, without their data (only its date)."""
-    found: dict[str, list[SimpleNamespace]] = {ocid: [] for ocid in ocids}
-    rows = (
-        Release.objects.filter(ocid__in=ocids)
-        .order_by("ocid", "date", "id")
-        .annotate(raw_date=KeyTextTransform("date", "data"))
-        .values_list("ocid", "pk", "tags", "raw_date")
-    )
-    for ocid, pk, tags, raw_date in rows:
-        found[ocid].append(SimpleNamespace(pk=pk, tags=tags, data={"date": raw_date or ""}))
-    return found
-
-
 # ---------------------------------------------------------------------------------- writing
 
 
@@ -300,7 +284,7 @@ def write_year(publisher: Publisher, year: int, folder: Path) -> dict[str, dict[
             return _absolute(reverse("contracting:release", args=[release.pk]))
 
         for chunk in _year_records(publisher, year):
-            linked = _linked([rec.ocid for rec in chunk])
+            linked = packaging.linked_releases([rec.ocid for rec in chunk])
             for rec in chunk:
                 data = packaging.record(rec, release_url, releases=linked[rec.ocid])
                 package.write(("," if counts["records"] else "") + _dumps(data))

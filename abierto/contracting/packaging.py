@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.db.models.fields.json import KeyTextTransform
 from django.urls import reverse
 from django.utils import timezone
 
@@ -57,16 +59,34 @@ def release_package(
     return {**_metadata(uri, publisher), "releases": [r.data for r in releases]}
 
 
+def linked_releases(ocids: list[str]) -> dict[str, list[SimpleNamespace]]:
+    """The releases a record links to, for many records in one query.
+
+    Each has its pk, its tags and a `data` holding only its "date" as published: the
+    database extracts it, so no release document is read whole or parsed.
+    """
+    found: dict[str, list[SimpleNamespace]] = {ocid: [] for ocid in ocids}
+    rows = (
+        Release.objects.filter(ocid__in=ocids)
+        .order_by("ocid", "date", "id")
+        .annotate(raw_date=KeyTextTransform("date", "data"))
+        .values_list("ocid", "pk", "tags", "raw_date")
+    )
+    for ocid, pk, tags, raw_date in rows:
+        found[ocid].append(SimpleNamespace(pk=pk, tags=tags, data={"date": raw_date or ""}))
+    return found
+
+
 def record(
     rec: Record, release_url, *, versioned: bool = False, releases: Iterable[Any] | None = None
 ) -> dict[str, Any]:
     """One record: linked releases (url, date, tag) and the compiled release.
 
-    `releases` (objects with pk, tags and a `data` holding at least "date") saves the query
-    when the caller has read the releases of many records at once (the bulk files).
+    `releases` (as `linked_releases` gives them) saves the query when the caller has read
+    the releases of many records at once (the bulk files, the list of records).
     """
     if releases is None:
-        releases = Release.objects.for_ocid(rec.ocid).only("pk", "date", "tags", "data")
+        releases = linked_releases([rec.ocid])[rec.ocid]
     data: dict[str, Any] = {
         "ocid": rec.ocid,
         "releases": [

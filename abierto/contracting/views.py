@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from abierto.contracting import packaging, redflags, services
 from abierto.contracting.models import Import, Publisher, Record, Release
+from abierto.core.pagecache import public_page
 
 
 def _json(data: dict[str, Any], status: int = 200) -> JsonResponse:
@@ -65,6 +66,7 @@ def _next_link(request: HttpRequest, page: int) -> str:
 
 
 @require_GET
+@public_page
 def release(request: HttpRequest, pk: int) -> JsonResponse:
     """A release package holding one release."""
     obj = get_object_or_404(Release.objects.select_related("publisher"), pk=pk)
@@ -72,6 +74,7 @@ def release(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @require_GET
+@public_page
 def ocid_releases(request: HttpRequest, ocid: str) -> JsonResponse:
     """Every release of one process, as a release package."""
     releases = list(Release.objects.for_ocid(ocid).select_related("publisher"))
@@ -82,6 +85,7 @@ def ocid_releases(request: HttpRequest, ocid: str) -> JsonResponse:
 
 
 @require_GET
+@public_page
 def ocid_record(request: HttpRequest, ocid: str) -> JsonResponse:
     """The record package of one process; `?versioned=1` adds its versioned release."""
     rec = get_object_or_404(Record.objects.select_related("publisher"), ocid=ocid)
@@ -91,6 +95,7 @@ def ocid_record(request: HttpRequest, ocid: str) -> JsonResponse:
 
 
 @require_GET
+@public_page
 def ocid_process(request: HttpRequest, ocid: str) -> JsonResponse:
     """A process's summary and the quality of its data (not an OCDS package)."""
     rec = get_object_or_404(Record.objects.select_related("publisher"), ocid=ocid)
@@ -128,6 +133,7 @@ def ocid_process(request: HttpRequest, ocid: str) -> JsonResponse:
 
 
 @require_GET
+@public_page
 def releases(request: HttpRequest) -> JsonResponse:
     """All releases, oldest first by (date, id), `?since=` and `?page=`."""
     try:
@@ -146,6 +152,7 @@ def releases(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@public_page
 def records(request: HttpRequest) -> JsonResponse:
     """All records, by (updated_at, ocid), `?since=` and `?page=`."""
     try:
@@ -158,8 +165,10 @@ def records(request: HttpRequest) -> JsonResponse:
         qs = qs.filter(updated_at__gte=since)
     rows = list(qs[(page - 1) * size : page * size + 1])
     url = _release_url(request)
+    linked = packaging.linked_releases([r.ocid for r in rows[:size]])
     data = packaging.record_package(
-        request.build_absolute_uri(), [packaging.record(r, url) for r in rows[:size]]
+        request.build_absolute_uri(),
+        [packaging.record(r, url, releases=linked[r.ocid]) for r in rows[:size]],
     )
     if len(rows) > size:
         data["links"] = {"next": _next_link(request, page)}

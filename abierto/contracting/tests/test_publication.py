@@ -5,6 +5,8 @@ import threading
 from functools import partial
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from abierto.contracting import services, standard
@@ -45,6 +47,42 @@ def test_per_ocid_record_package_validates_with_and_without_versioned_release(cl
     _valid(versioned, "record-package-schema.json")
     linked = client.get(data["records"][0]["releases"][0]["url"]).json()
     assert linked["releases"][0]["ocid"] == OCID
+
+
+def test_linked_releases_carry_each_releases_own_date_and_the_list_costs_fixed_queries(
+    client, loaded, settings
+):
+    data = client.get(reverse("contracting:ocid_record", args=[OCID])).json()
+    expected = [
+        (r.data["date"], r.tags) for r in Release.objects.for_ocid(OCID).only("data", "tags")
+    ]
+    assert [(r["date"], r["tag"]) for r in data["records"][0]["releases"]] == expected
+    counts = []
+    for size in (1, 3):
+        settings.CONTRACTING_PAGE_SIZE = size
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("contracting:records")).json()
+        assert len(page["records"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    _valid(page, "record-package-schema.json")
+
+
+def test_cached_packages_change_as_soon_as_an_import_adds_a_release(
+    client, jalisco, settings, tmp_path
+):
+    settings.PAGE_CACHE_SECONDS = 600
+    paths = sorted((JALISCO / "release-packages").glob(f"{OCID}-*.json"))
+    for path in paths[:-1]:
+        run(jalisco, path)
+    url = reverse("contracting:ocid_record", args=[OCID])
+    before = client.get(url).json()["records"][0]["releases"]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).json()["records"][0]["releases"] == before
+    assert len(queries) == 1  # the content version: the package came from the cache
+    run(jalisco, paths[-1])
+    after = client.get(url).json()["records"][0]["releases"]
+    assert len(after) == len(before) + 1
 
 
 def test_unknown_ocid_is_404(client, db):
