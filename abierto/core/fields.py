@@ -10,8 +10,8 @@ class BulkJSONField(models.JSONField):
 
     Django 5.2 inserts a batch on PostgreSQL through UNNEST of one array per column. psycopg
     writes a jsonb[] array as text and escapes every quote of every document with a regular
-    expression substitution: for large documents (OCDS releases) that costs more than the rest
-    of the import (a million substitutions for 3,000 releases, a quarter of the CPU). A field
+    expression substitution: for large documents (OCDS releases) that was a quarter of an
+    import's CPU (a million substitutions for 3,000 releases). A field
     with its own placeholder makes Django fall back to rows of VALUES, bound one value each.
     """
 
