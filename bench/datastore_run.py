@@ -137,6 +137,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only-ingest", action="store_true")
     parser.add_argument("--only-serve", action="store_true")
     parser.add_argument("--serve-rows", type=int, help="rows of the served table (1,000,000)")
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="load the served table again even if it is there (after a loader or index change)",
+    )
     parser.add_argument("--duration", type=float, help="seconds per load run (10; quick: 3)")
     parser.add_argument("--serve-runs", type=int, help="load runs per URL (3; quick: 1)")
     parser.add_argument("--warmup", type=float, default=3)
@@ -728,7 +733,7 @@ def serve(args: argparse.Namespace) -> int:
     tool = run._choose_tool(args.tool)
     run.LOG_DIR.mkdir(parents=True, exist_ok=True)
     call_command("collectstatic", interactive=False, verbosity=0)
-    table = _serving_table(args.serve_rows)
+    table = _serving_table(args.serve_rows, reload=args.reload)
     label = "PostgreSQL" if postgres else "SQLite"
     print(f"\nServing on {label}: {table.row_count:,} rows in {table.physical}", flush=True)
 
@@ -814,7 +819,7 @@ def _as_dicts(results, single: dict[str, float]) -> list[dict]:
     return [asdict(r) | {"single_ms": single.get(r.name, 0.0)} for r in results]
 
 
-def _serving_table(rows: int):
+def _serving_table(rows: int, *, reload: bool = False):
     """The public resource the API serves, with the generated table loaded by Abierto."""
     from abierto.catalog.factories import ResourceFactory
     from abierto.catalog.models import Resource
@@ -824,7 +829,7 @@ def _serving_table(rows: int):
     if resource is None:
         resource = ResourceFactory(uuid=SERVE_RESOURCE, title="Gasto público (sintético)")
     table = schema.get_table(SERVE_RESOURCE)
-    if table is None or table.row_count != rows:
+    if table is None or table.row_count != rows or reload:
         generate.ensure(rows)
         started = time.perf_counter()
         table = loader.load_path(generate.default_path(rows), resource_id=SERVE_RESOURCE)
@@ -904,6 +909,7 @@ def run_serving(args: argparse.Namespace) -> list[dict]:
             args.tool,
             "--idle-wait",
             str(args.idle_wait),
+            *(["--reload"] if args.reload else []),
         ]
         subprocess.run(command, cwd=common.PROJECT_DIR, check=True)  # noqa: S603
         outputs.append(json.loads(out.read_text()))

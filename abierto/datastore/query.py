@@ -8,8 +8,9 @@ no filter, from the page itself when the page is the last one, and otherwise fro
 count(*) — or, past `total_estimation_threshold` on PostgreSQL, from the planner's estimate.
 
 Full text: SQLite joins the table to the matching rowids of its FTS5 index (bm25 rank);
-PostgreSQL matches the stored tsvector with `plainto_tsquery('abierto_es', …)` (ts_rank).
-Both ignore accents and case.
+PostgreSQL matches the side table's tsvector with `plainto_tsquery('abierto_es', …)`
+(ts_rank). Both ignore accents and case. With `q` alone, in rank order, the index takes the
+page itself, so only the page's rows are read.
 """
 
 from __future__ import annotations
@@ -309,6 +310,11 @@ class Query:
     empty: bool = False  # a q with no words, or an empty list filter: nothing matches
     fts_match: str = ""  # SQLite: the FTS5 MATCH expression of `q`
     fts_alone: bool = False  # `q` is the only condition
+    # The index's matches and their rank, as a subquery yielding (m_id, m_rank), and how
+    # to order it: with `q` alone, the page is taken there, before any row is read.
+    matches: str = ""
+    matches_params: list[Any] = field(default_factory=list)
+    matches_order: str = ""
 
     @property
     def ranked(self) -> bool:
@@ -330,6 +336,8 @@ class Query:
         return ", ".join(cols), params
 
     def select(self, *, limit: int | None, offset: int = 0) -> tuple[str, list[Any]]:
+        if self._top_ranked(limit):
+            return self._select_top(limit=limit, offset=offset)
         columns, column_params = self.columns()
         source, source_params = self._from()
         sql = f"SELECT {'DISTINCT ' if self.distinct else ''}{columns} {source}"
@@ -355,10 +363,27 @@ class Query:
             params.append(offset)
         return sql, params
 
+    def _top_ranked(self, limit: int | None) -> bool:
+        """A page in rank order of `q` alone: the index ranks its matches and gives the page's
+        ids, and only those rows are read (not every match's, to be sorted)."""
+        return bool(self.fts_alone and self.matches and self.ranked and not self.order) and not (
+            self.distinct or self.empty or limit is None
+        )
+
+    def _select_top(self, *, limit: int, offset: int) -> tuple[str, list[Any]]:
+        columns = [f"t.{schema.quote(f.id)}" for f in self.fields if f is not RANK_FIELD]
+        if RANK_FIELD in self.fields:
+            columns.append("m.m_rank AS rank")
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {schema.quote(self.table.physical)} t "
+            f"JOIN ({self.matches} ORDER BY {self.matches_order} LIMIT %s OFFSET %s) m "
+            "ON m.m_id = t._id ORDER BY m.m_rank DESC, t._id"
+        )
+        return sql, [*self.matches_params, limit, offset]
+
     def count_sql(self) -> tuple[str, list[Any]]:
-        if self.fts_alone and not self.distinct and not self.empty:
-            fts = schema.quote(schema.fts_name(self.table.physical))
-            return f"SELECT count(*) FROM {fts} WHERE {fts} MATCH %s", [self.fts_match]
+        if self.fts_alone and self.matches and not self.distinct and not self.empty:
+            return f"SELECT count(*) FROM ({self.matches}) m", list(self.matches_params)
         source, params = self._from()
         if self.distinct:
             columns = ", ".join(f"t.{schema.quote(f.id)}" for f in self.fields if f.id != RANK)
@@ -380,6 +405,11 @@ def _full_text(query: Query, text: str, *, plain: bool) -> None:
         if query.table.text_index:
             query.join = f"JOIN {fts} m ON m._id = t._id"
             document = "m.doc"
+            query.matches = (
+                f"SELECT _id AS m_id, ts_rank(doc, {ts}) AS m_rank FROM {fts} WHERE doc @@ {ts}"
+            )
+            query.matches_params = [text, text]
+            query.matches_order = "m_rank DESC, m_id"
         else:
             # The load's index build has not finished: the same match, reading every row.
             document = schema.document_sql(query.table.fields, "t")
@@ -406,10 +436,11 @@ def _full_text(query: Query, text: str, *, plain: bool) -> None:
         query.rank, query.rank_params = "0.0", []
         return
     query.fts_match = match
-    query.join = (
-        f"JOIN (SELECT rowid AS m_id, -rank AS m_rank FROM {fts} WHERE {fts} MATCH %s) m "
-        "ON m.m_id = t._id"
-    )
+    query.matches = f"SELECT rowid AS m_id, -rank AS m_rank FROM {fts} WHERE {fts} MATCH %s"
+    query.matches_params = [match]
+    # bm25 is lower for better matches; FTS5 sorts by its own `rank` column fastest.
+    query.matches_order = "rank, rowid"
+    query.join = f"JOIN ({query.matches}) m ON m.m_id = t._id"
     query.join_params = [match]
     query.rank = "m.m_rank"
     query.rank_params = []
@@ -498,8 +529,10 @@ def build(table: Table, data: dict[str, Any]) -> Query:
         _unrank(query)
     elif query.ranked and ranked and data.get("fields") in (None, "", []):
         query.fields.append(RANK_FIELD)
-    # Only the words to match: SQLite counts them in the index alone.
-    query.fts_alone = bool(query.fts_match) and len(query.where) <= (0 if query.join else 1)
+    # Only the words to match: they are counted, and a page ranked, in the index alone. The
+    # match is a join on SQLite until _unrank makes it a condition; always one on PostgreSQL.
+    own = 0 if query.join and not schema.is_postgres() else 1
+    query.fts_alone = bool(query.matches) and len(query.where) == own
     return query
 
 

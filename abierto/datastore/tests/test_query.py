@@ -201,3 +201,97 @@ def test_a_search_racing_a_reload_reads_the_new_table(obras):
     load(obras.resource_id, rows=[("Tala", "Pozo de agua", 1, 2020, None, None)])
     result = query.search(stale, {"q": "pozo"})
     assert [r["Municipio"] for r in result["records"]] == ["Tala"]
+
+
+def _plan(sql: str, params: list) -> str:
+    """The database's plan for a statement, as one lower-case string."""
+    explain = "EXPLAIN " if schema.is_postgres() else "EXPLAIN QUERY PLAN "
+    with schema.connection().cursor() as cursor:
+        if schema.is_postgres():
+            # A table of a few rows is scanned whatever its indexes: ask for the index path.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(explain + sql, params)
+        plan = " ".join(str(part) for row in cursor.fetchall() for part in row).lower()
+        if schema.is_postgres():
+            cursor.execute("RESET enable_seqscan")
+    return plan
+
+
+SPENDING_FIELDS = [
+    schema.Field("folio", schema.TEXT),
+    schema.Field("municipio", schema.TEXT),
+    schema.Field("concepto", schema.TEXT),
+    schema.Field("monto", schema.NUMERIC),
+]
+LONG = "Adquisición de material de papelería y consumibles de cómputo para las oficinas "
+
+
+def test_filter_columns_are_indexed_and_free_text_is_left_to_q():
+    rows = [(f"F-{n:04}", ("Tala", "Ameca")[n % 2], LONG + str(n), n * 10.5) for n in range(40)]
+    table = load(fields=SPENDING_FIELDS, rows=rows)
+    with schema.connection().cursor() as cursor:
+        chosen = schema.filter_columns(cursor, table.physical, table.fields)
+    assert [f.id for f in chosen] == ["folio", "municipio", "monto"]
+
+    for name, value, matches in (("municipio", "Ameca", 20), ("folio", "F-0007", 1)):
+        found = query.build(table, {"filters": {name: value}})
+        sql, params = found.count_sql()
+        assert "index" in _plan(sql, params), name
+        assert query.search(table, {"filters": {name: value}, "limit": 1})["total"] == matches
+    # Descriptions are searched with q: no index was made for them.
+    described = query.build(table, {"filters": {"concepto": LONG + "3"}})
+    assert "index" not in _plan(*described.count_sql())
+
+
+def test_filter_indexes_are_capped_per_table():
+    fields = [schema.Field(f"c{n}", schema.INT) for n in range(schema.MAX_FILTER_INDEXES + 8)]
+    table = load(fields=fields, rows=[tuple(range(len(fields)))])
+    with schema.connection().cursor() as cursor:
+        chosen = schema.filter_columns(cursor, table.physical, table.fields)
+    assert len(chosen) == schema.MAX_FILTER_INDEXES
+    # The columns past the cap still filter, by reading the table.
+    last = fields[-1].id
+    assert query.search(table, {"filters": {last: len(fields) - 1}})["total"] == 1
+
+
+def test_an_indexed_text_column_takes_a_value_longer_than_an_index_key(obras):
+    # A b-tree on PostgreSQL refuses keys over 2,704 bytes; an upsert must not fail for it.
+    long_name = "Zapopan " * 1000
+    with schema.connection().cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {schema.quote(obras.physical)} ("Municipio", "Obra") VALUES (%s, %s)',
+            [long_name, "Pozo"],
+        )
+    result = query.search(obras, {"filters": {"Municipio": long_name}})
+    assert [r["Obra"] for r in result["records"]] == ["Pozo"]
+
+
+def test_ranked_pages_of_q_alone_follow_each_other_without_gaps_or_repeats():
+    # Equal descriptions rank equally: ties are broken by _id on every page alike.
+    rows = [
+        ("Tala", "Construcción de puente" + (" puente" * (n % 3)), n, 2018, None, None)
+        for n in range(1, 31)
+    ]
+    table = load(rows=rows)
+    whole = query.search(table, {"q": "puente", "limit": 30})
+    assert whole["total"] == 30
+    ranks = [r["rank"] for r in whole["records"]]
+    assert ranks == sorted(ranks, reverse=True) and len(set(ranks)) == 3
+    paged = []
+    for offset in range(0, 30, 7):
+        page = query.search(table, {"q": "puente", "limit": 7, "offset": offset})
+        assert page["total"] == 30
+        paged += page["records"]
+    assert [r["_id"] for r in paged] == [r["_id"] for r in whole["records"]]
+
+
+def test_q_alone_is_counted_and_paged_in_the_text_index(obras):
+    found = query.build(obras, {"q": "construccion"})
+    sql, params = found.select(limit=1, offset=0)
+    # The page's ids come from the index's ranked matches; the table is read for them only.
+    ranked_in_index = sql[sql.index("JOIN (") : sql.index(") m ON")]
+    assert schema.fts_name(obras.physical) in ranked_in_index and "LIMIT" in ranked_in_index
+    count_sql, _params = found.count_sql()
+    assert f'"{obras.physical}"' not in count_sql
+    result = query.search(obras, {"q": "construccion", "limit": 1})
+    assert result["total"] == 2 and len(result["records"]) == 1
