@@ -1,4 +1,5 @@
-"""Releases → records with ocdsmerge and the local 1.1.5 schema's merge rules."""
+"""Releases → records, with the local 1.1.5 schema's merge rules (merging.py, ocdsmerge's
+results) and the summary columns pages filter on."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from abierto.contracting import parties, searching, standard, validation
+from abierto.contracting import merging, parties, searching, standard, validation
 from abierto.contracting.models import Publisher, Record, Release
 
 
@@ -46,11 +47,8 @@ def _releases_by_ocid(ocids: list[str]) -> Iterator[tuple[str, list[dict[str, An
 
 
 def compile_releases(releases: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
-    """The compiled release and the merger's warnings."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        compiled = standard.merger().create_compiled_release(releases)
-    return compiled, [str(w.message) for w in caught]
+    """The compiled release and the merger's warnings (merging.py: ocdsmerge's result)."""
+    return merging.compiled_release(releases)
 
 
 def versioned_release(ocid: str) -> dict[str, Any]:
