@@ -53,6 +53,7 @@ def load_path(
     format: str | None = None,  # noqa: A002 - the catalog's name for it
     notes: list[str] | None = None,
     on_served: Served | None = None,
+    indexes: Sequence[str] = (),
 ) -> schema.Table:
     """Load the file at `path` as the table of `resource_id` and serve it.
 
@@ -63,8 +64,9 @@ def load_path(
     counts both passes, so it runs up to twice the file's size (rows_loaded stays 0 during
     the first pass). `notes`, if given, receives what was detected (encoding, delimiter,
     sheet) in the user's words. `on_served(table)` is called once the new rows serve, before
-    their full-text index is built. Raises LoadError; the previous table, if any, is left
-    serving.
+    their full-text index is built. `indexes` names columns to index for filters whatever
+    their kind (CKAN's `indexes`, kept by the resource). Raises LoadError; the previous
+    table, if any, is left serving.
     """
     reader = readers.open_reader(path, format or "")
     if notes is not None:
@@ -104,7 +106,7 @@ def load_path(
     )
     if on_served is not None:
         on_served(table)
-    if schema.build_text_index(resource_id, table.physical, table.fields):
+    if schema.build_text_index(resource_id, table.physical, table.fields, indexes):
         table.text_index = True
     return table
 

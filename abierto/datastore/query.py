@@ -129,6 +129,14 @@ def to_db(f: Field, value: Any) -> Any:
     )
 
 
+# Column types whose values the database driver already returns as JSON has them: on SQLite
+# dates are ISO text and REAL columns floats; on PostgreSQL booleans are bools.
+_AS_STORED_SQLITE = frozenset(
+    {schema.TEXT, schema.INT, schema.NUMERIC, schema.DATE, schema.TIMESTAMP, "float"}
+)
+_AS_STORED_POSTGRES = frozenset({schema.TEXT, schema.INT, schema.BOOL, "float"})
+
+
 def from_db(f: Field, value: Any) -> Any:
     """A stored value as CKAN returns it in JSON."""
     if value is None:
@@ -393,6 +401,23 @@ class Query:
     def convert(self, row: tuple) -> list[Any]:
         return [from_db(f, v) for f, v in zip(self.fields, row, strict=True)]
 
+    def converted(self, rows: list[tuple]) -> list[list[Any]]:
+        """`rows` as JSON values, converting only the columns that need it (text comes from
+        the database as it is returned: most columns of most tables)."""
+        as_stored = _AS_STORED_POSTGRES if schema.is_postgres() else _AS_STORED_SQLITE
+        needing = [(index, f) for index, f in enumerate(self.fields) if f.type not in as_stored]
+        if not needing:
+            return list(map(list, rows))
+        out = []
+        for row in rows:
+            values = list(row)
+            for index, f in needing:
+                value = values[index]
+                if value is not None:
+                    values[index] = from_db(f, value)
+            out.append(values)
+        return out
+
 
 def _full_text(query: Query, text: str, *, plain: bool) -> None:
     """Match `text` in all text columns, ranking the matches."""
@@ -656,7 +681,7 @@ def search(
         "fields": [field_dict(f) for f in query.fields],
         "records_format": records_format,
     }
-    converted = [query.convert(row) for row in rows]
+    converted = query.converted(rows)
     if records_format == "objects":
         names = [f.id for f in query.fields]
         result["records"] = [dict(zip(names, row, strict=True)) for row in converted]

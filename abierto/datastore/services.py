@@ -186,6 +186,7 @@ def run_load(load_id: int, *, echo: Callable[[Load], Any] | None = None) -> Load
                     format=resource.format,
                     notes=notes,
                     on_served=lambda table: _served(load, table),
+                    indexes=resource.extras.get(schema.INDEXES_EXTRA) or (),
                 )
         except LoadError as error:
             _save(

@@ -366,3 +366,73 @@ def test_ckanapi_datastore_search_works_against_abierto(live_server, monkeypatch
     )
     with pytest.raises(NotAuthorized):
         RemoteCKAN(live_server.url).action.datastore_delete(resource_id=str(resource.uuid))
+
+
+def _indexed_columns(physical: str) -> set[str]:
+    """The columns of `physical` that have an index of their own, as the database lists them."""
+    with schema.connection().cursor() as cursor:
+        if schema.is_postgres():
+            cursor.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a"
+                " ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+                " WHERE i.indrelid = %s::regclass AND i.indnatts = 1",
+                [schema.quote(physical)],
+            )
+            return {row[0] for row in cursor.fetchall()} - {"_id"}
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [physical]
+        )
+        columns = set()
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"PRAGMA index_info({schema.quote(name)})")
+            columns |= {row[2] for row in cursor.fetchall()}
+        return columns
+
+
+def test_create_indexes_the_columns_asked_for_and_keeps_them_for_reloads(
+    client, salud, editor_key, tmp_path
+):
+    from abierto.datastore import loader
+
+    resource = ResourceFactory(dataset=DatasetFactory(publisher=salud))
+    description = "Mantenimiento preventivo y correctivo de equipo médico de la unidad "
+    data = {
+        "resource_id": str(resource.uuid),
+        "fields": [
+            {"id": "clues", "type": "text"},
+            {"id": "descripcion", "type": "text"},
+            {"id": "camas", "type": "int"},
+        ],
+        "records": [{"clues": f"JC{n}", "descripcion": description + str(n)} for n in range(5)],
+    }
+    refused = post(client, "datastore_create", {**data, "indexes": "clues,colonia"}, editor_key)
+    assert refused.status_code == 409
+    assert "«colonia» no existe" in refused.json()["error"]["indexes"][0]
+
+    response = post(client, "datastore_create", {**data, "indexes": ["descripcion"]}, editor_key)
+    assert response.status_code == 200, response.content
+    assert response.json()["result"]["indexes"] == ["descripcion"]
+    table = schema.get_table(resource.uuid)
+    # Long free text is indexed only when asked for; short codes and numbers always are.
+    assert _indexed_columns(table.physical) == {"clues", "descripcion", "camas"}
+    found = get(
+        client,
+        "datastore_search",
+        resource_id=str(resource.uuid),
+        filters='{"descripcion": "%s"}' % (description + "3"),
+    )
+    assert [r["clues"] for r in found.json()["result"]["records"]] == ["JC3"]
+
+    # A file loaded later keeps the publisher's choice.
+    path = tmp_path / "camas.csv"
+    path.write_text(
+        "clues,descripcion,camas\n" + "".join(f"JC{n},{description}{n},{n}\n" for n in range(3)),
+        encoding="utf-8",
+    )
+    resource.refresh_from_db()
+    reloaded = loader.load_path(
+        path, resource_id=resource.uuid, indexes=resource.extras[schema.INDEXES_EXTRA]
+    )
+    assert _indexed_columns(reloaded.physical) == {"clues", "descripcion", "camas"}
+    plain = loader.load_path(path, resource_id=resource.uuid)
+    assert _indexed_columns(plain.physical) == {"clues", "camas"}
