@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from abierto.contracting.models import Record, RecordParty, Stage
+from abierto.core.rows import insert
 
 Role = RecordParty.Role
 # A path segment that needs no escaping and that no client normalises away ("." / "..").
@@ -171,9 +172,19 @@ def party_rows(record: Record, compiled: dict[str, Any]) -> list[RecordParty]:
 def rebuild(records: list[Record]) -> dict[int, list[RecordParty]]:
     """Replace the party rows of these records: one delete and one insert, whatever their number.
 
-    Returns the new rows by record id.
+    Returns the new rows by record id (not saved objects: the rows are written as plain
+    values, core/rows.py).
     """
     RecordParty.objects.filter(record__in=[r.pk for r in records]).delete()
     by_record = {record.pk: party_rows(record, record.compiled_release) for record in records}
-    RecordParty.objects.bulk_create([row for rows in by_record.values() for row in rows])
+    insert(
+        RecordParty,
+        ("record", "role", "key", "name", "identifier", "amount", "currency"),
+        (
+            # str(): a role is a TextChoices member, which psycopg would write by its name.
+            (p.record_id, str(p.role), p.key, p.name, p.identifier, p.amount, p.currency)
+            for rows in by_record.values()
+            for p in rows
+        ),
+    )
     return by_record

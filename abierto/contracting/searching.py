@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from abierto.contracting.models import Record, RecordParty, RecordText
 from abierto.contracting.parties import plain_name
+from abierto.core.rows import insert
 
 # Enough for any real title and description; bounds a row for an abusive publisher.
 TEXT_LIMIT = 20_000
@@ -37,11 +38,12 @@ def document(record: Record, parties: list[RecordParty]) -> str:
 
 def save(records: list[Record], parties: dict[int, list[RecordParty]]) -> None:
     """Write the search line of each record (saved, with its id), one statement for all."""
-    RecordText.objects.bulk_create(
-        [RecordText(record_id=r.pk, text=document(r, parties.get(r.pk, []))) for r in records],
-        update_conflicts=True,
-        unique_fields=["record"],
-        update_fields=["text"],
+    insert(
+        RecordText,
+        ("record", "text"),
+        ((r.pk, document(r, parties.get(r.pk, []))) for r in records),
+        unique=("record",),
+        update=("text",),
     )
 
 

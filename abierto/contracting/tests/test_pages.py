@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from abierto.contracting import searching
 from abierto.contracting.demo import load_demo
 from abierto.contracting.models import Record, RecordParty, RedFlag
 from abierto.contracting.tests.conftest import JALISCO, run
@@ -309,3 +310,18 @@ def test_party_lists_download_as_csv(client, demo):
 def test_nav_links_the_section(client, db):
     html = client.get(reverse("contracting:buyers")).content.decode()
     assert f'href="{SEARCH}"' in html
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL only: pg_trgm has no SQLite equivalent"
+)
+def test_search_words_are_matched_through_the_trigram_index_on_postgresql(client, demo):
+    sql, params = searching.matching("limpieza edificios").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A demo's few rows are read whatever the indexes: ask for the index path.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "contracting_recordtext_trgm" in plan
+    response = client.get(SEARCH, {"q": "limpieza"})
+    assert response.status_code == 200 and ocids(response)
