@@ -139,6 +139,8 @@ class _Merge:
                 else:
                     child = [] if old is None else old
                     if not self.items(child, value, below):
+                        if old is None:
+                            del self.arrays[id(child)]  # its id may be another's later
                         continue
                 if old is None:
                     made.add(id(child))

@@ -463,7 +463,8 @@ def _full_text(query: Query, text: str, *, plain: bool) -> None:
     query.fts_match = match
     query.matches = f"SELECT rowid AS m_id, -rank AS m_rank FROM {fts} WHERE {fts} MATCH %s"
     query.matches_params = [match]
-    # bm25 is lower for better matches; FTS5 sorts by its own `rank` column fastest.
+    # bm25 is lower for better matches; rowid breaks ties as `t._id` does outside, so that
+    # pages taken in the index follow each other.
     query.matches_order = "rank, rowid"
     query.join = f"JOIN ({query.matches}) m ON m.m_id = t._id"
     query.join_params = [match]
