@@ -46,11 +46,6 @@ def _releases_by_ocid(ocids: list[str]) -> Iterator[tuple[str, list[dict[str, An
         yield ocid, _to_merge([(data, tags) for _, data, tags in group])
 
 
-def compile_releases(releases: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
-    """The compiled release and the merger's warnings (merging.py: ocdsmerge's result)."""
-    return merging.compiled_release(releases)
-
-
 def versioned_release(ocid: str) -> dict[str, Any]:
     """The versioned release of a process, built on demand (never stored: 20× the size)."""
     with warnings.catch_warnings():
@@ -110,7 +105,7 @@ def _record(ocid: str, releases: list[dict[str, Any]], publisher: Publisher, now
     """The record of one process compiled from its releases (not saved)."""
     error = ""
     try:
-        compiled, merge_warnings = compile_releases(releases)
+        compiled, merge_warnings = merging.compiled_release(releases)
     except Exception as exc:  # noqa: BLE001 (bad publisher data must not stop an import)
         compiled, merge_warnings, error = {}, [], f"{type(exc).__name__}: {exc}"
     issues = [issue.as_dict() for issue in validation.process_issues(compiled)]

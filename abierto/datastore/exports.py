@@ -64,8 +64,7 @@ def rows(found: query.Query, *, limit: int | None, offset: int) -> Iterator[list
         with conn.cursor() as cursor:
             cursor.execute(sql, params)
             while batch := cursor.fetchmany(BATCH):
-                for row in batch:
-                    yield found.convert(row)
+                yield from found.converted(batch)
         return
     # A server-side cursor inside a transaction streams; outside one (autocommit) PostgreSQL
     # would first copy the whole result aside for a WITH HOLD cursor.
@@ -74,8 +73,7 @@ def rows(found: query.Query, *, limit: int | None, offset: int) -> Iterator[list
         try:
             cursor.execute(sql, params)
             while batch := cursor.fetchmany(BATCH):
-                for row in batch:
-                    yield found.convert(row)
+                yield from found.converted(batch)
         finally:
             cursor.close()
 

@@ -398,9 +398,6 @@ class Query:
             return f"SELECT count(*) FROM (SELECT DISTINCT {columns} {source}) s", params
         return f"SELECT count(*) {source}", params
 
-    def convert(self, row: tuple) -> list[Any]:
-        return [from_db(f, v) for f, v in zip(self.fields, row, strict=True)]
-
     def converted(self, rows: list[tuple]) -> list[list[Any]]:
         """`rows` as JSON values, converting only the columns that need it (text comes from
         the database as it is returned: most columns of most tables)."""

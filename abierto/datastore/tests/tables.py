@@ -55,3 +55,24 @@ def load(
         version=version,
         public=public,
     )
+
+
+def indexed_columns(physical: str) -> set[str]:
+    """The columns of `physical` that have an index of their own, as the database lists them."""
+    with schema.connection().cursor() as cursor:
+        if schema.is_postgres():
+            cursor.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a"
+                " ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+                " WHERE i.indrelid = %s::regclass AND i.indnatts = 1",
+                [schema.quote(physical)],
+            )
+            return {row[0] for row in cursor.fetchall()} - {"_id"}
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [physical]
+        )
+        columns = set()
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"PRAGMA index_info({schema.quote(name)})")
+            columns |= {row[2] for row in cursor.fetchall()}
+        return columns

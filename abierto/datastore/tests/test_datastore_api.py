@@ -19,7 +19,7 @@ from abierto.catalog.factories import (
 from abierto.catalog.models import Resource
 from abierto.core.models import AuditEntry
 from abierto.datastore import schema
-from abierto.datastore.tests.tables import load
+from abierto.datastore.tests.tables import indexed_columns, load
 
 pytestmark = pytest.mark.django_db(databases=["default", "datastore"])
 API = "/api/3/action/"
@@ -368,27 +368,6 @@ def test_ckanapi_datastore_search_works_against_abierto(live_server, monkeypatch
         RemoteCKAN(live_server.url).action.datastore_delete(resource_id=str(resource.uuid))
 
 
-def _indexed_columns(physical: str) -> set[str]:
-    """The columns of `physical` that have an index of their own, as the database lists them."""
-    with schema.connection().cursor() as cursor:
-        if schema.is_postgres():
-            cursor.execute(
-                "SELECT a.attname FROM pg_index i JOIN pg_attribute a"
-                " ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
-                " WHERE i.indrelid = %s::regclass AND i.indnatts = 1",
-                [schema.quote(physical)],
-            )
-            return {row[0] for row in cursor.fetchall()} - {"_id"}
-        cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [physical]
-        )
-        columns = set()
-        for (name,) in cursor.fetchall():
-            cursor.execute(f"PRAGMA index_info({schema.quote(name)})")
-            columns |= {row[2] for row in cursor.fetchall()}
-        return columns
-
-
 def test_create_indexes_the_columns_asked_for_and_keeps_them_for_reloads(
     client, salud, editor_key, tmp_path
 ):
@@ -414,7 +393,7 @@ def test_create_indexes_the_columns_asked_for_and_keeps_them_for_reloads(
     assert response.json()["result"]["indexes"] == ["descripcion"]
     table = schema.get_table(resource.uuid)
     # Long free text is indexed only when asked for; short codes and numbers always are.
-    assert _indexed_columns(table.physical) == {"clues", "descripcion", "camas"}
+    assert indexed_columns(table.physical) == {"clues", "descripcion", "camas"}
     found = get(
         client,
         "datastore_search",
@@ -433,6 +412,6 @@ def test_create_indexes_the_columns_asked_for_and_keeps_them_for_reloads(
     reloaded = loader.load_path(
         path, resource_id=resource.uuid, indexes=resource.extras[schema.INDEXES_EXTRA]
     )
-    assert _indexed_columns(reloaded.physical) == {"clues", "descripcion", "camas"}
+    assert indexed_columns(reloaded.physical) == {"clues", "descripcion", "camas"}
     plain = loader.load_path(path, resource_id=resource.uuid)
-    assert _indexed_columns(plain.physical) == {"clues", "camas"}
+    assert indexed_columns(plain.physical) == {"clues", "camas"}

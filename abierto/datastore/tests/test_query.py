@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from abierto.catalog.ckan import SearchQueryFailed, ValidationFailed
 from abierto.datastore import query, schema
-from abierto.datastore.tests.tables import load
+from abierto.datastore.tests.tables import indexed_columns, load
 
 pytestmark = pytest.mark.django_db(databases=["default", "datastore"])
 
@@ -232,6 +232,7 @@ def test_filter_columns_are_indexed_and_free_text_is_left_to_q():
     with schema.connection().cursor() as cursor:
         chosen = schema.filter_columns(cursor, table.physical, table.fields)
     assert [f.id for f in chosen] == ["folio", "municipio", "monto"]
+    assert indexed_columns(table.physical) == {"folio", "municipio", "monto"}
 
     for name, value, matches in (("municipio", "Ameca", 20), ("folio", "F-0007", 1)):
         found = query.build(table, {"filters": {name: value}})
@@ -249,6 +250,7 @@ def test_filter_indexes_are_capped_per_table():
     with schema.connection().cursor() as cursor:
         chosen = schema.filter_columns(cursor, table.physical, table.fields)
     assert len(chosen) == schema.MAX_FILTER_INDEXES
+    assert indexed_columns(table.physical) == {f.id for f in chosen}
     # The columns past the cap still filter, by reading the table.
     last = fields[-1].id
     assert query.search(table, {"filters": {last: len(fields) - 1}})["total"] == 1
