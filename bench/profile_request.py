@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20, help="requests timed per path")
     parser.add_argument("--top", type=int, default=25, help="functions shown in the profile")
     parser.add_argument("--queries", type=int, default=8, help="slowest queries shown")
+    parser.add_argument(
+        "--sort", choices=("tottime", "cumulative"), default="tottime", help="profile order"
+    )
     args = parser.parse_args(argv)
     common.setup_django(common.database_url(args.database_url))
 
@@ -85,9 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         for seconds, sql in sorted(queries, reverse=True)[: args.queries]:
             print(f"    {seconds * 1000:7.2f} ms  {sql[:300]}")
         out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime")
+        stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(args.sort)
         stats.print_stats(args.top)
-        print("  Python profile of 5 requests, by own time:")
+        order = "own time" if args.sort == "tottime" else "cumulative time"
+        print(f"  Python profile of 5 requests, by {order}:")
         lines = out.getvalue().splitlines()
         start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
         for line in lines[start:]:

@@ -9,13 +9,14 @@ to their role, always get a freshly rendered page.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -25,9 +26,22 @@ CACHE_PREFIX = "abierto:page:v2:"
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "Allow", "Content-Disposition")
 
 
+@functools.cache
+def _version_sql() -> str:
+    # Identifiers from the model's own metadata, quoted: nothing here comes from a request.
+    quote = connection.ops.quote_name
+    column, table = quote(AuditEntry._meta.pk.column), quote(AuditEntry._meta.db_table)
+    return f"SELECT MAX({column}) FROM {table}"  # noqa: S608
+
+
 def content_version() -> int:
-    """The id of the newest audit entry: it changes whenever public content changes."""
-    return AuditEntry.objects.aggregate(version=Max("id"))["version"] or 0
+    """The id of the newest audit entry: it changes whenever public content changes.
+
+    Every cached page asks it, so it is a statement Django need not compile: the ORM
+    aggregate cost about 0.13 ms of Python, a tenth of a cached answer; this about 0.01."""
+    with connection.cursor() as cursor:
+        cursor.execute(_version_sql())
+        return cursor.fetchone()[0] or 0
 
 
 def _is_personal(request: HttpRequest) -> bool:

@@ -10,11 +10,12 @@ anonymous page cache).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,13 +61,16 @@ TYPE_NAMES = {
 # --- Finding the resource and its table -----------------------------------------------------
 
 
-def find_resource(reference: Any) -> Resource:
+def _key(reference: Any) -> uuid.UUID:
     try:
-        key = uuid.UUID(str(reference))
+        return uuid.UUID(str(reference))
     except ValueError:
         raise NotFound(_("no existe el recurso «%s».") % str(reference)[:80]) from None
-    # One row by a unique key: no ordering to compile (`first()` adds one), which is a
-    # noticeable part of a datastore_search that misses the page cache.
+
+
+def find_resource(reference: Any) -> Resource:
+    key = _key(reference)
+    # One row by a unique key: no ordering to compile (`first()` adds one).
     found = Resource.objects.select_related("dataset__publisher").filter(uuid=key).order_by()
     resource = next(iter(found[:1]), None)
     if resource is None or resource.state == Dataset.State.DELETED:
@@ -74,15 +78,51 @@ def find_resource(reference: Any) -> Resource:
     return resource
 
 
-def readable(call: Call, reference: Any) -> tuple[Resource, Table]:
-    """The resource and its table, if the caller may read them."""
-    resource = find_resource(reference)
-    if not rules.can_see(call.user, resource.dataset):
-        raise NotAuthorized(_("el recurso «%s» no es público.") % resource.uuid)
-    table = query.read_table(resource.uuid)
+@functools.cache
+def _public_sql(vendor: str) -> str:
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    resource, dataset = Resource._meta, Dataset._meta
+
+    def column(meta, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    return (
+        f"SELECT r.{column(resource, 'state')}, d.{column(dataset, 'state')}, "
+        f"d.{column(dataset, 'private')} FROM {quote(resource.db_table)} r "
+        f"JOIN {quote(dataset.db_table)} d ON d.{quote(dataset.pk.column)} = "
+        f"r.{column(resource, 'dataset')} WHERE r.{column(resource, 'uuid')} = %s"
+    )
+
+
+def _is_public(key: uuid.UUID) -> bool | None:
+    """Whether resource `key` is public (active, in an active public dataset); None if there
+    is no such resource or it was deleted.
+
+    Every read action asks this first, so it is one statement Django need not compile: the
+    ORM query of a resource with its dataset and publisher was about 1.2 ms of a 2.6 ms
+    first page of datastore_search; this one takes about 0.03 ms."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    value = Resource._meta.get_field("uuid").get_db_prep_value(key, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_public_sql(connection.vendor), [value])
+        row = cursor.fetchone()
+    if row is None or row[0] == Dataset.State.DELETED:
+        return None
+    return row[1] == Dataset.State.ACTIVE and not row[2]
+
+
+def readable_table(user, reference: Any) -> Table:
+    """The table of a resource, if `user` may read it (catalog/rules.can_see)."""
+    key = _key(reference)
+    public = _is_public(key)
+    if public is None:
+        raise NotFound(_("no existe el recurso «%s».") % key)
+    if not public and not rules.can_see(user, find_resource(key).dataset):
+        raise NotAuthorized(_("el recurso «%s» no es público.") % key)
+    table = query.read_table(key)
     if table is None:
-        raise NotFound(_("el recurso «%s» no tiene tabla en el almacén de datos.") % resource.uuid)
-    return resource, table
+        raise NotFound(_("el recurso «%s» no tiene tabla en el almacén de datos.") % key)
+    return table
 
 
 def writable(call: Call, reference: Any) -> Resource:
@@ -121,7 +161,7 @@ def datastore_search(call: Call) -> dict[str, Any]:
     Returns {fields, records, total, total_was_estimated, limit, offset, filters, _links, …};
     with q, each record has a `rank` (higher is better) and records come best first.
     """
-    _resource, table = readable(call, _resource_id(call))
+    table = readable_table(call.user, _resource_id(call))
     data = dict(call.data)
     data["resource_id"] = table.resource_id
     data.pop("id", None)
@@ -131,7 +171,7 @@ def datastore_search(call: Call) -> dict[str, Any]:
 @action(read_only=True)
 def datastore_info(call: Call) -> dict[str, Any]:
     """A table's shape: `meta` (row count, version, when loaded) and its `fields`."""
-    _resource, table = readable(call, _resource_id(call))
+    table = readable_table(call.user, _resource_id(call))
     return {
         "meta": {
             "id": table.resource_id,

@@ -30,7 +30,6 @@ from django.http import (
 )
 from django.utils.translation import gettext as _
 
-from abierto.catalog import rules
 from abierto.catalog.ckan import (
     ActionError,
     NotAuthorized,
@@ -40,7 +39,7 @@ from abierto.catalog.ckan import (
     as_bool,
 )
 from abierto.datastore import query, schema
-from abierto.datastore.actions import find_resource
+from abierto.datastore.actions import readable_table
 from abierto.datastore.routers import ALIAS
 from abierto.datastore.schema import Table
 
@@ -142,15 +141,12 @@ def _xlsx(found: query.Query, data: Iterator[list[Any]]) -> Any:
 
 def _table_for(request: HttpRequest, resource_id: Any) -> Table:
     try:
-        resource = find_resource(resource_id)
-    except NotFound:
+        return readable_table(request.user, resource_id)
+    except NotAuthorized:
+        # A private resource is as absent as a missing one to those who may not see it.
         raise Http404(_("No existe ese recurso.")) from None
-    if not rules.can_see(request.user, resource.dataset):
-        raise Http404(_("No existe ese recurso."))
-    table = query.read_table(resource.uuid)
-    if table is None:
-        raise Http404(_("Ese recurso no tiene tabla en el almacén de datos."))
-    return table
+    except NotFound as error:
+        raise Http404(error.message) from None
 
 
 def _error_text(error: ActionError) -> str:

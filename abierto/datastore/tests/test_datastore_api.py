@@ -7,6 +7,7 @@ import json
 import pytest
 from ckanapi import NotAuthorized, NotFound, RemoteCKAN, ValidationError
 from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from abierto.catalog.factories import (
@@ -19,7 +20,7 @@ from abierto.catalog.factories import (
 from abierto.catalog.models import Resource
 from abierto.core.models import AuditEntry
 from abierto.datastore import schema
-from abierto.datastore.tests.tables import indexed_columns, load
+from abierto.datastore.tests.tables import OBRAS_ROWS, indexed_columns, load
 
 pytestmark = pytest.mark.django_db(databases=["default", "datastore"])
 API = "/api/3/action/"
@@ -122,6 +123,42 @@ def test_a_private_table_is_for_its_publishers_members_only(
     member = get(client, "datastore_search", editor_key, resource_id=rid)
     assert member.status_code == 200 and member.json()["result"]["total"] == 5
     assert get(client, "datastore_info", resource_id=rid).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("dataset_state", "private", "resource_state", "anonymous", "member"),
+    [
+        ("active", False, "active", 200, 200),
+        ("active", True, "active", 403, 200),
+        ("draft", False, "active", 403, 200),
+        ("deleted", False, "active", 403, 403),
+        ("active", False, "deleted", 404, 404),
+    ],
+)
+def test_reading_a_table_follows_its_datasets_visibility(
+    client, salud, editor_key, dataset_state, private, resource_state, anonymous, member
+):
+    resource = ResourceFactory(
+        dataset=DatasetFactory(publisher=salud, private=private, state=dataset_state),
+        state=resource_state,
+    )
+    load(resource.uuid, public=False)
+    rid = str(resource.uuid)
+    for name in ("datastore_search", "datastore_info"):
+        assert get(client, name, resource_id=rid).status_code == anonymous, name
+        assert get(client, name, editor_key, resource_id=rid).status_code == member, name
+    if member == 200:
+        assert get(client, "datastore_search", editor_key, resource_id=rid).json()["result"][
+            "total"
+        ] == len(OBRAS_ROWS)
+
+
+def test_a_public_search_reads_the_site_database_once(client, obras):
+    # Whether the resource is public is one statement (anonymous readers are most requests).
+    with CaptureQueriesContext(connections["default"]) as site:
+        response = get(client, "datastore_search", resource_id=str(obras.uuid), q="construccion")
+    assert response.status_code == 200 and response.json()["result"]["total"] == 2
+    assert len(site.captured_queries) == 1
 
 
 def test_datastore_info_describes_the_table(client, obras):
