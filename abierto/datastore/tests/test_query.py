@@ -268,6 +268,29 @@ def test_an_indexed_text_column_takes_a_value_longer_than_an_index_key(obras):
     assert [r["Obra"] for r in result["records"]] == ["Pozo"]
 
 
+def test_rank_follows_how_often_the_words_occur_not_the_rows_length():
+    # As CKAN's ts_rank: a long description that names the word twice comes first, and one
+    # mention ranks the same in a short row as in a long one (both databases alike).
+    rows = [
+        ("Tala", "Pozo", 1, 2018, None, None),
+        (
+            "Tala",
+            "Pozo de agua potable para la cabecera municipal y sus colonias",
+            2,
+            2018,
+            None,
+            None,
+        ),
+        ("Tala", "Pozo profundo y equipamiento del pozo con bomba sumergible", 3, 2018, None, None),
+        ("Tala", "Bacheo", 4, 2018, None, None),
+    ]
+    table = load(rows=rows)
+    result = query.search(table, {"q": "pozo"})
+    assert [r["Monto"] for r in result["records"]] == [3, 1, 2]
+    ranks = [r["rank"] for r in result["records"]]
+    assert ranks[0] > ranks[1] and ranks[1] == pytest.approx(ranks[2])
+
+
 def test_ranked_pages_of_q_alone_follow_each_other_without_gaps_or_repeats():
     # Equal descriptions rank equally: ties are broken by _id on every page alike.
     rows = [
