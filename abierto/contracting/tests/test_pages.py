@@ -173,6 +173,58 @@ def test_search_queries_do_not_grow_with_rows(client, jalisco, tmp_path, setting
         assert len(listing) <= len(few)
 
 
+def test_a_text_search_counts_its_facets_in_few_readings_of_the_matches(client, jalisco, tmp_path):
+    releases = [
+        release(
+            f"ocds-xs1qbl-F-{i}",
+            "r1",
+            date=f"{2023 + i % 2}-03-01T00:00:00Z",
+            buyer={"name": f"Dependencia {i % 3}"},
+            tender={
+                "id": "t",
+                "title": f"{'Servicio de limpieza' if i % 4 else 'Papelería'} {i}",
+                "procurementMethod": "open" if i % 3 else "direct",
+            },
+            awards=[
+                {
+                    "id": "a",
+                    "value": {"amount": 100 + i, "currency": "USD" if i % 5 == 0 else "MXN"},
+                    "suppliers": [{"name": f"Empresa {i}"}],
+                }
+            ],
+        )
+        for i in range(24)
+    ]
+    run(jalisco, package(tmp_path, releases, "facetas.json"))
+    matching = [i for i in range(24) if i % 4]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(SEARCH, {"q": "limpieza"})
+    # The text match is the costly part: the facets read it once, the buyers and the page
+    # once each (read now: the next request empties the connection's query log).
+    readings = [q["sql"] for q in queries if "contracting_recordtext" in q["sql"]]
+    assert len(readings) == 3
+    assert response.context["total"] == len(matching) == 18
+    # Each facet counts what its own filter then finds.
+    assert facet(response, "metodo") == {
+        "open": sum(1 for i in matching if i % 3),
+        "direct": sum(1 for i in matching if not i % 3),
+    }
+    assert facet(response, "anio") == {
+        2023: sum(1 for i in matching if i % 2 == 0),
+        2024: sum(1 for i in matching if i % 2),
+    }
+    for param, counts in (("metodo", facet(response, "metodo")), ("anio", facet(response, "anio"))):
+        for value, count in counts.items():
+            narrowed = client.get(SEARCH, {"q": "limpieza", param: value})
+            assert narrowed.context["total"] == count
+    assert sum(facet(response, "comprador").values()) == 18
+    totals = {m.currency: m.amount for m in response.context["totals"]}
+    assert totals == {
+        "MXN": sum(100 + i for i in matching if i % 5),
+        "USD": sum(100 + i for i in matching if i % 5 == 0),
+    }
+
+
 def test_process_page_shows_the_stages_in_the_data(client, demo):
     ocid = "ocds-xs1qbl-SFIN-03-0007-00-2017"
     response = client.get(reverse("contracting:process", args=[ocid]))
