@@ -73,6 +73,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--idle-wait", type=float, default=5)
     parser.add_argument("--page-cache", default="on,off", help="serve with the cache on, off")
+    parser.add_argument(
+        "--redis-url",
+        default="",
+        help="serve with this Redis as the cache (production's; emptied before each server), "
+        "instead of each worker's local memory",
+    )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     # Internal: one measurement in a fresh process.
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -330,12 +336,28 @@ def _child_serve(args: argparse.Namespace, url: str) -> int:
         ("search page, q", f"/contrataciones/?q={SEARCH_QUERY}", None),
         ("search page, q + filters", f"/contrataciones/?q={SEARCH_QUERY}{SEARCH_FILTERS}", None),
     ]
-    out = {"database": "PostgreSQL" if common.is_postgres(url) else "SQLite", "results": {}}
+    out = {
+        "database": "PostgreSQL" if common.is_postgres(url) else "SQLite",
+        "cache": "redis" if args.redis_url else "locmem",
+        "results": {},
+    }
     for cached in [mode == "on" for mode in args.page_cache.split(",")]:
         os.environ["PAGE_CACHE_SECONDS"] = "600" if cached else "0"
+        if args.redis_url:
+            import redis
+
+            # Shared by the workers, as in production (docs/deploy.md); each worker's local
+            # memory instead keeps at most LOCMEM_CACHE_ENTRIES pages, and culls a third of
+            # them when full: random records then keep missing it.
+            redis.Redis.from_url(args.redis_url).flushdb()
+            os.environ["REDIS_URL"] = args.redis_url
         server = run.Server(run._free_port(), args.workers, args.threads, url)
         label = f"page cache {'on' if cached else 'off'}"
-        print(f"\n  {out['database']}, {label}: gunicorn {args.workers} x {args.threads}, wrk")
+        kind = "Redis" if args.redis_url else "each worker's memory"
+        print(
+            f"\n  {out['database']}, {label} ({kind}): "
+            f"gunicorn {args.workers} x {args.threads}, wrk"
+        )
         results = []
         try:
             server.start()
@@ -471,6 +493,7 @@ def _serve(args: argparse.Namespace, url: str) -> dict:
         f"--threads={args.threads}",
         f"--idle-wait={args.idle_wait}",
         f"--page-cache={args.page_cache}",
+        f"--redis-url={args.redis_url}",
     ]
     subprocess.run(command, cwd=common.PROJECT_DIR, env=_django_env(url), check=True)  # noqa: S603
     return json.loads(out.read_text())

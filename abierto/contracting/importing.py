@@ -18,16 +18,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from abierto.contracting import compiling, reading, validation
-from abierto.contracting.models import Import, Publisher, Release, ValidationIssue
+from abierto.contracting.models import (
+    Import,
+    Publisher,
+    Record,
+    RecordParty,
+    RecordText,
+    Release,
+    ValidationIssue,
+)
 from abierto.contracting.upgrade import looks_like_1_0, upgrade_release
 from abierto.core import metrics
 
 PREFIX = re.compile(r"^(ocds-[a-z0-9]{6})-", re.IGNORECASE)
 ISSUES_PER_RELEASE = 20
+# Releases an import must store before PostgreSQL's statistics are refreshed at its end.
+ANALYZE_AFTER = 1000
 
 
 def canonical_sha256(data: dict[str, Any]) -> str:
@@ -261,6 +271,21 @@ COUNTERS = (
 )
 
 
+def refresh_statistics() -> None:
+    """Give PostgreSQL's planner the contracting tables' new statistics.
+
+    After a large import its estimates are stale until autovacuum's next analyse (minutes
+    away, or never where it is turned off): it then took the 23,397 buyers of a search facet
+    for 47 and chose nested loops over them (95 ms; 54 ms once analysed). ANALYZE reads a
+    sample, so it costs well under a second at any size. SQLite plans without statistics."""
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    tables = ", ".join(quote(m._meta.db_table) for m in (Release, Record, RecordParty, RecordText))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+
+
 def load(import_: Import, path: str) -> Import:
     """Run the import of the file at `path`; the import ends done or failed, never half-way."""
     import_.status = Import.Status.RUNNING
@@ -290,6 +315,8 @@ def load(import_: Import, path: str) -> Import:
     finally:
         # What was stored is compiled even when the file broke off half-way.
         loader.compile_pending()
+        if import_.releases_stored >= ANALYZE_AFTER:
+            refresh_statistics()
     if import_.status != Import.Status.FAILED:
         import_.status = Import.Status.DONE
         import_.bytes_read = import_.bytes_total

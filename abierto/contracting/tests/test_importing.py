@@ -3,7 +3,11 @@ from __future__ import annotations
 import json
 import tracemalloc
 
-from abierto.contracting.models import Import, Record, Release, ValidationIssue
+import pytest
+from django.db import connection
+
+from abierto.contracting import importing
+from abierto.contracting.models import Import, Record, RecordParty, Release, ValidationIssue
 from abierto.contracting.tests.conftest import JALISCO, SAMPLES, run, sample
 from abierto.core.models import AuditEntry
 
@@ -185,3 +189,32 @@ def test_a_large_package_imports_in_bounded_memory(cdmx, tmp_path, settings):
     assert import_.releases_stored == count
     # A batch (20 × 50 KB) and its copies, whatever the file's size.
     assert peak < 8 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB file"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: on SQLite the platform keeps no planner statistics",
+)
+def test_a_large_import_leaves_postgresql_the_new_row_counts(cdmx, monkeypatch, tmp_path):
+    def rows_known(model) -> float:
+        with connection.cursor() as cursor:
+            table = model._meta.db_table
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            return cursor.fetchone()[0]
+
+    package = sample("mexico-cdmx-release-package.json")
+    half = tmp_path / "half.json"
+    half.write_text(json.dumps({**package, "releases": package["releases"][:6]}))
+    monkeypatch.setattr(importing, "ANALYZE_AFTER", 6)
+    run(cdmx, half)
+    assert rows_known(Release) == 6
+    # An import below the bar leaves the planner's counts as they were (6, not 12)...
+    monkeypatch.setattr(importing, "ANALYZE_AFTER", 7)
+    assert run(cdmx, SAMPLES / "mexico-cdmx-release-package.json").releases_stored == 6
+    assert Release.objects.count() == 12 and rows_known(Release) == 6
+    # ...one at the bar refreshes them, for every table a search reads.
+    monkeypatch.setattr(importing, "ANALYZE_AFTER", 12)
+    Release.objects.all().delete()
+    run(cdmx, SAMPLES / "mexico-cdmx-release-package.json")
+    assert rows_known(Release) == 12
+    assert rows_known(RecordParty) == RecordParty.objects.count() > 0
