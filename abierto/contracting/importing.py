@@ -315,8 +315,8 @@ def load(import_: Import, path: str) -> Import:
     finally:
         # What was stored is compiled even when the file broke off half-way.
         loader.compile_pending()
-        if import_.releases_stored >= ANALYZE_AFTER:
-            refresh_statistics()
+    if import_.releases_stored >= ANALYZE_AFTER:
+        refresh_statistics()
     if import_.status != Import.Status.FAILED:
         import_.status = Import.Status.DONE
         import_.bytes_read = import_.bytes_total

@@ -346,11 +346,14 @@ def search(request: HttpRequest) -> HttpResponse:
         return exports.export_response(
             fmt, rows=rows, columns=_record_columns(request), filename="procesos-de-contratacion"
         )
+    filtering = any(
+        data.get(name) not in (None, "") for name in form.fields if name not in ("orden", "pagina")
+    )
     by_method, by_year, by_stage = _grouped(qs, "procurement_method", "year", "stage")
     buyer_rows = RecordParty.objects.filter(role=Role.BUYER)
-    if qs.query.where:
-        # Only a search narrows the records: checking every buyer row against all of them
-        # would cost a third of the unfiltered page.
+    if filtering:
+        # Unfiltered, every buyer row counts: checking each against the list of all records
+        # cost half of that page.
         buyer_rows = buyer_rows.filter(record__in=qs.order_by().values("pk"))
     buyers = list(
         buyer_rows.values("key")
@@ -416,11 +419,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "totals": per_currency([money for g in by_method.values() for money in g["money"]]),
         "method_charts": _charts(by_method, method_short, _("Monto por método de contratación")),
         "year_charts": _charts(by_year, _year_label, _("Monto por año")),
-        "filtering": any(
-            data.get(name) not in (None, "")
-            for name in form.fields
-            if name not in ("orden", "pagina")
-        ),
+        "filtering": filtering,
     }
     return render(request, "contracting/search.html", context)
 
