@@ -79,7 +79,8 @@ def find_resource(reference: Any) -> Resource:
 
 
 @functools.cache
-def _public_sql(vendor: str) -> str:
+def _public_sql() -> str:
+    # Identifiers from the models' own metadata, quoted alike by both databases.
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     resource, dataset = Resource._meta, Dataset._meta
 
@@ -104,7 +105,7 @@ def _is_public(key: uuid.UUID) -> bool | None:
     connection = connections[DEFAULT_DB_ALIAS]
     value = Resource._meta.get_field("uuid").get_db_prep_value(key, connection)
     with connection.cursor() as cursor:
-        cursor.execute(_public_sql(connection.vendor), [value])
+        cursor.execute(_public_sql(), [value])
         row = cursor.fetchone()
     if row is None or row[0] == Dataset.State.DELETED:
         return None

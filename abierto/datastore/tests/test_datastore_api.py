@@ -159,6 +159,8 @@ def test_a_public_search_reads_the_site_database_once(client, obras):
         response = get(client, "datastore_search", resource_id=str(obras.uuid), q="construccion")
     assert response.status_code == 200 and response.json()["result"]["total"] == 2
     assert len(site.captured_queries) == 1
+    # ...the lean one: not the resource with its dataset and publisher, as the ORM read it.
+    assert "catalog_publisher" not in site.captured_queries[0]["sql"]
 
 
 def test_datastore_info_describes_the_table(client, obras):
