@@ -325,14 +325,32 @@ def _fts_add(cursor, table_physical: str, fields: list[Field], where: str, param
     fts = schema.quote(schema.fts_name(table_physical))
     source = f"FROM {schema.quote(table_physical)} t WHERE {where}"
     if schema.is_postgres():
+        _recount_words(cursor, table_physical, "-", source, params)
         cursor.execute(
             f"INSERT INTO {fts} (_id, doc) SELECT _id, {schema.document_sql(fields, 't')} "
             f"{source} ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc",
             params,
         )
+        _recount_words(cursor, table_physical, "+", source, params)
         return
     cursor.execute(
         f"INSERT INTO {fts} (rowid, doc) SELECT _id, {schema.document_sql(fields, 't')} {source}",
+        params,
+    )
+
+
+def _recount_words(cursor, table_physical: str, sign: str, source: str, params: list) -> None:
+    """PostgreSQL: take the indexed documents of the rows `source` selects out of (`sign`
+    "-") or into ("+") the counted lexemes, which then stay exact for search to trust."""
+    words = schema.quote(schema.words_name(table_physical))
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [words])
+    if not cursor.fetchone()[0]:
+        return  # indexed before lexemes were counted
+    fts = schema.quote(schema.fts_name(table_physical))
+    counts = schema.word_counts_sql(fts, f"WHERE m._id IN (SELECT _id {source})")
+    cursor.execute(
+        f"UPDATE {words} w SET ndoc = w.ndoc {sign} d.ndoc, nentry = w.nentry {sign} d.nentry "
+        f"FROM ({counts}) d WHERE w.lexeme = d.lexeme",
         params,
     )
 
@@ -344,6 +362,7 @@ def _fts_remove(cursor, table_physical: str, fields: list[Field], where: str, pa
     fts = schema.quote(schema.fts_name(table_physical))
     source = f"FROM {schema.quote(table_physical)} t WHERE {where}"
     if schema.is_postgres():
+        _recount_words(cursor, table_physical, "-", source, params)
         cursor.execute(f"DELETE FROM {fts} WHERE _id IN (SELECT _id {source})", params)
         return
     # A contentless FTS5 table forgets a row only when given the values it indexed.

@@ -10,7 +10,8 @@ previous table keeps serving, and the `LoadError` names the row, the column and 
 
 The full-text index comes last, in a transaction of its own (`schema.build_text_index`): it
 costs several times what writing the rows does (a Spanish tsvector per row on PostgreSQL),
-and the rows need not wait for it to serve.
+and the rows need not wait for it to serve. On PostgreSQL a VACUUM follows, so that filters
+count their rows in the indexes alone.
 
 Memory stays constant whatever the file size: one batch of `BATCH_ROWS` rows at a time and
 a few counters per column (spreadsheets excepted: see `readers.py`).
@@ -108,6 +109,7 @@ def load_path(
         on_served(table)
     if schema.build_text_index(resource_id, table.physical, table.fields, indexes):
         table.text_index = True
+        schema.vacuum(table.physical)
     return table
 
 

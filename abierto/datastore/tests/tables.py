@@ -58,16 +58,17 @@ def load(
 
 
 def indexed_columns(physical: str) -> set[str]:
-    """The columns of `physical` that have an index of their own, as the database lists them."""
+    """The columns of `physical` that lead an index of their own, as the database lists them
+    (on PostgreSQL an index on (column, _id))."""
     with schema.connection().cursor() as cursor:
         if schema.is_postgres():
             cursor.execute(
                 "SELECT a.attname FROM pg_index i JOIN pg_attribute a"
-                " ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
-                " WHERE i.indrelid = %s::regclass AND i.indnatts = 1",
+                " ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
+                " WHERE i.indrelid = %s::regclass AND NOT i.indisprimary",
                 [schema.quote(physical)],
             )
-            return {row[0] for row in cursor.fetchall()} - {"_id"}
+            return {row[0] for row in cursor.fetchall()}
         cursor.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [physical]
         )

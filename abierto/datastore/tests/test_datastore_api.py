@@ -328,6 +328,44 @@ def test_upsert_updates_by_primary_key_inserts_new_and_keeps_search_true(client,
     assert get(client, "datastore_search", resource_id=rid).json()["result"]["total"] == 2
 
 
+def test_writes_keep_the_order_and_total_of_a_one_word_search(
+    client, salud, editor_key, monkeypatch
+):
+    # Words counted ahead make one-word searches skip ranking while no row holds the word
+    # twice; upserts and deletes must keep those counts true.
+    monkeypatch.setattr(schema, "COUNTED_WORD_ROWS", 1)
+    resource = ResourceFactory(dataset=DatasetFactory(publisher=salud))
+    rid = str(resource.uuid)
+    records = [{"clave": f"C{n}", "nombre": f"Pozo número {n}"} for n in range(1, 6)]
+    created = post(
+        client,
+        "datastore_create",
+        {
+            "resource_id": rid,
+            "fields": [{"id": "clave", "type": "text"}, {"id": "nombre", "type": "text"}],
+            "primary_key": ["clave"],
+            "records": records,
+        },
+        editor_key,
+    )
+    assert created.status_code == 200, created.content
+
+    def found():
+        result = get(client, "datastore_search", resource_id=rid, q="pozo").json()["result"]
+        return [r["clave"] for r in result["records"]], result["total"]
+
+    assert found() == (["C1", "C2", "C3", "C4", "C5"], 5)
+    twice = {"resource_id": rid, "records": [{"clave": "C4", "nombre": "Pozo y pozo"}]}
+    assert post(client, "datastore_upsert", twice, editor_key).status_code == 200
+    assert found() == (["C4", "C1", "C2", "C3", "C5"], 5)
+    gone = {"resource_id": rid, "filters": {"clave": "C4"}}
+    assert post(client, "datastore_delete", gone, editor_key).status_code == 200
+    assert found() == (["C1", "C2", "C3", "C5"], 4)
+    added = {"resource_id": rid, "method": "insert", "records": [{"clave": "C6", "nombre": "Pozo"}]}
+    assert post(client, "datastore_upsert", added, editor_key).status_code == 200
+    assert found() == (["C1", "C2", "C3", "C5", "C6"], 5)
+
+
 def test_delete_with_filters_removes_rows_and_without_drops_the_table(client, obras, editor_key):
     rid = str(obras.uuid)
     response = post(

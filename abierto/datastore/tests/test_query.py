@@ -291,6 +291,48 @@ def test_rank_follows_how_often_the_words_occur_not_the_rows_length():
     assert ranks[0] > ranks[1] and ranks[1] == pytest.approx(ranks[2])
 
 
+def _drop_word_counts(table: schema.Table) -> None:
+    """Make `table` as one indexed before words were counted ahead."""
+    name = schema.words_name if schema.is_postgres() else schema.vocabulary_name
+    with schema.connection().cursor() as cursor:
+        cursor.execute(f"DROP TABLE {schema.quote(name(table.physical))}")
+
+
+def test_words_no_row_holds_twice_page_in_id_order_as_ranking_every_match_would(monkeypatch):
+    monkeypatch.setattr(schema, "COUNTED_WORD_ROWS", 1)
+    rows = [
+        (
+            "Tala",
+            f"Papelería y {'tóner' if n % 2 else 'papel'} lote {n}" if n % 3 == 0 else "Bacheo",
+            n,
+            2018,
+            None,
+            None,
+        )
+        for n in range(1, 31)
+    ]
+    table = load(rows=rows)
+
+    def pages(data):
+        return [query.search(table, {**data, "limit": 4, "offset": offset}) for offset in (0, 4, 8)]
+
+    with CaptureQueriesContext(connections["datastore"]) as queries:
+        one_word = pages({"q": "papeleria"})
+    # One word no row holds twice: its matches were counted ahead, not by a count(*).
+    assert not any("count(" in q["sql"].lower() for q in queries)
+    assert [r["Monto"] for p in one_word for r in p["records"]] == list(range(3, 31, 3))
+    assert {p["total"] for p in one_word} == {10}
+    assert len({r["rank"] for p in one_word for r in p["records"]}) == 1
+    two_words = pages({"q": "papeleria toner"})
+    assert [r["Monto"] for p in two_words for r in p["records"]] == [3, 9, 15, 21, 27]
+    assert {p["total"] for p in two_words} == {5}
+
+    # The same answers as ranking all the matches (a table indexed without the counts).
+    _drop_word_counts(table)
+    assert pages({"q": "papeleria"}) == one_word
+    assert pages({"q": "papeleria toner"}) == two_words
+
+
 def test_ranked_pages_of_q_alone_follow_each_other_without_gaps_or_repeats():
     # Equal descriptions rank equally: ties are broken by _id on every page alike.
     rows = [
