@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -174,6 +175,23 @@ def test_jsonp_wraps_a_get_and_never_acts_as_the_keys_owner(client, salud):
     assert text.startswith("miFuncion(") and text.endswith(");")
     assert json.loads(text[len("miFuncion(") : -2])["result"] == []
     assert client.get("/api/3/action/package_list", {"callback": "a<b"}).status_code == 400
+
+
+def test_api_json_keeps_big_integers_accents_and_the_datetime_form():
+    # orjson writes the answers; what it refuses falls back to the standard library, and
+    # datetimes keep the form clients have been reading.
+    body = {
+        "n": 2**70,
+        "nombre": "Tlaquepaque, Jalisco – Año 2018",
+        "cuando": dt.datetime(2018, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+    }
+    assert json.loads(ckan.dumps(body)) == {
+        "n": 2**70,
+        "nombre": "Tlaquepaque, Jalisco – Año 2018",
+        "cuando": "2018-01-02 03:04:05+00:00",
+    }
+    assert "Año".encode() in ckan.dumps(body)
+    assert json.loads(ckan.dumps({1: "uno"})) == {"1": "uno"}
 
 
 def test_package_search_answers_count_results_sort_and_both_facet_shapes(client, salud):
