@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,11 +20,12 @@ from django.views.decorators.http import require_GET
 
 from abierto.contracting import packaging, redflags, services
 from abierto.contracting.models import Import, Publisher, Record, Release
+from abierto.core import fast_json
 from abierto.core.pagecache import public_page
 
 
-def _json(data: dict[str, Any], status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+def _json(data: dict[str, Any], status: int = 200) -> HttpResponse:
+    return fast_json.response(data, status=status)
 
 
 def _release_url(request: HttpRequest):
@@ -67,7 +68,7 @@ def _next_link(request: HttpRequest, page: int) -> str:
 
 @require_GET
 @public_page
-def release(request: HttpRequest, pk: int) -> JsonResponse:
+def release(request: HttpRequest, pk: int) -> HttpResponse:
     """A release package holding one release."""
     obj = get_object_or_404(Release.objects.select_related("publisher"), pk=pk)
     return _json(packaging.release_package(request.build_absolute_uri(), [obj], obj.publisher))
@@ -75,7 +76,7 @@ def release(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_GET
 @public_page
-def ocid_releases(request: HttpRequest, ocid: str) -> JsonResponse:
+def ocid_releases(request: HttpRequest, ocid: str) -> HttpResponse:
     """Every release of one process, as a release package."""
     releases = list(Release.objects.for_ocid(ocid).select_related("publisher"))
     if not releases:
@@ -86,7 +87,7 @@ def ocid_releases(request: HttpRequest, ocid: str) -> JsonResponse:
 
 @require_GET
 @public_page
-def ocid_record(request: HttpRequest, ocid: str) -> JsonResponse:
+def ocid_record(request: HttpRequest, ocid: str) -> HttpResponse:
     """The record package of one process; `?versioned=1` adds its versioned release."""
     rec = get_object_or_404(Record.objects.select_related("publisher"), ocid=ocid)
     versioned = request.GET.get("versioned") in ("1", "true")
@@ -96,7 +97,7 @@ def ocid_record(request: HttpRequest, ocid: str) -> JsonResponse:
 
 @require_GET
 @public_page
-def ocid_process(request: HttpRequest, ocid: str) -> JsonResponse:
+def ocid_process(request: HttpRequest, ocid: str) -> HttpResponse:
     """A process's summary and the quality of its data (not an OCDS package)."""
     rec = get_object_or_404(Record.objects.select_related("publisher"), ocid=ocid)
     releases = Release.objects.for_ocid(ocid)
@@ -134,7 +135,7 @@ def ocid_process(request: HttpRequest, ocid: str) -> JsonResponse:
 
 @require_GET
 @public_page
-def releases(request: HttpRequest) -> JsonResponse:
+def releases(request: HttpRequest) -> HttpResponse:
     """All releases, oldest first by (date, id), `?since=` and `?page=`."""
     try:
         since = _since(request)
@@ -153,7 +154,7 @@ def releases(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @public_page
-def records(request: HttpRequest) -> JsonResponse:
+def records(request: HttpRequest) -> HttpResponse:
     """All records, by (updated_at, ocid), `?since=` and `?page=`."""
     try:
         since = _since(request)

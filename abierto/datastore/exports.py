@@ -69,6 +69,7 @@ def rows(found: query.Query, *, limit: int | None, offset: int) -> Iterator[list
     # would first copy the whole result aside for a WITH HOLD cursor.
     with transaction.atomic(using=ALIAS):
         cursor = conn.chunked_cursor()
+        query.json_ready(cursor)
         try:
             cursor.execute(sql, params)
             while batch := cursor.fetchmany(BATCH):

@@ -30,6 +30,8 @@ from urllib.parse import urlencode
 from django.db import DatabaseError, transaction
 from django.db.backends.signals import connection_created
 from django.utils.translation import gettext as _
+from psycopg.types.numeric import FloatLoader
+from psycopg.types.string import TextLoader
 
 from abierto.catalog.ckan import SearchQueryFailed, ValidationFailed, as_bool
 from abierto.datastore import schema
@@ -136,7 +138,20 @@ def to_db(f: Field, value: Any) -> Any:
 _AS_STORED_SQLITE = frozenset(
     {schema.TEXT, schema.INT, schema.NUMERIC, schema.DATE, schema.TIMESTAMP, "float"}
 )
-_AS_STORED_POSTGRES = frozenset({schema.TEXT, schema.INT, schema.BOOL, "float"})
+# Numerics and dates come from PostgreSQL as JSON wants them through `json_ready`'s loaders.
+_AS_STORED_POSTGRES = frozenset(
+    {schema.TEXT, schema.INT, schema.BOOL, schema.NUMERIC, schema.DATE, "float"}
+)
+
+
+def json_ready(cursor) -> None:
+    """Make a PostgreSQL cursor (Django's wrapper) return numerics as floats and dates as ISO
+    text, as `from_db` would turn them: psycopg's C loaders do it while reading the rows,
+    where converting each Decimal and date in Python cost a tenth of a first page."""
+    if schema.is_postgres():
+        adapters = cursor.cursor.adapters
+        adapters.register_loader("numeric", FloatLoader)
+        adapters.register_loader("date", TextLoader)
 
 
 def from_db(f: Field, value: Any) -> Any:
@@ -688,6 +703,7 @@ def _guarded():
 def fetch(query: Query, *, limit: int, offset: int) -> list[tuple]:
     sql, params = query.select(limit=limit, offset=offset)
     with _guarded(), schema.connection().cursor() as cursor:
+        json_ready(cursor)
         cursor.execute(sql, params)
         return cursor.fetchall()
 
