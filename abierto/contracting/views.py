@@ -89,8 +89,14 @@ def ocid_releases(request: HttpRequest, ocid: str) -> HttpResponse:
 @public_page
 def ocid_record(request: HttpRequest, ocid: str) -> HttpResponse:
     """The record package of one process; `?versioned=1` adds its versioned release."""
-    rec = get_object_or_404(Record.objects.select_related("publisher"), ocid=ocid)
     versioned = request.GET.get("versioned") in ("1", "true")
+    if not versioned:
+        uri = request.build_absolute_uri()
+        body = packaging.record_package_json(uri, ocid, _release_url(request))
+        if body is None:
+            raise Http404
+        return HttpResponse(body, content_type="application/json")
+    rec = get_object_or_404(Record.objects.select_related("publisher"), ocid=ocid)
     data = packaging.record(rec, _release_url(request), versioned=versioned)
     return _json(packaging.record_package(request.build_absolute_uri(), [data], rec.publisher))
 

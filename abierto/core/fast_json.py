@@ -25,7 +25,14 @@ def dumps(body: Any, default: Callable[[Any], Any] = str) -> bytes:
     try:
         return orjson.dumps(body, default=default, option=_OPTIONS)
     except orjson.JSONEncodeError:
-        return json.dumps(body, ensure_ascii=False, default=default).encode()
+
+        def fallback(value: Any) -> Any:
+            # JSON already written (orjson.Fragment), read back for the standard library.
+            if isinstance(value, orjson.Fragment):
+                return json.loads(value.contents)
+            return default(value)
+
+        return json.dumps(body, ensure_ascii=False, default=fallback).encode()
 
 
 def response(body: Any, status: int = 200) -> HttpResponse:

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from abierto.contracting import services, standard
+from abierto.contracting import packaging, services, standard
 from abierto.contracting.demo import load_demo
-from abierto.contracting.models import Import, Release
+from abierto.contracting.models import Import, Record, Release
 from abierto.contracting.tests.conftest import JALISCO, SAMPLES, run
 
 OCID = "ocds-xs1qbl-SFIN-03-0007-00-2017"
@@ -66,6 +66,27 @@ def test_linked_releases_carry_each_releases_own_date_and_the_list_costs_fixed_q
         counts.append(len(queries))
     assert counts[0] == counts[1]
     _valid(page, "record-package-schema.json")
+
+
+def test_the_record_endpoint_answers_the_package_the_models_build(client, loaded, rf):
+    # The endpoint splices the stored JSON into its answer; the package must be the one
+    # built from the models (packaging.record), in two statements.
+    url = reverse("contracting:ocid_record", args=[OCID])
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(url)
+    assert answer["Content-Type"] == "application/json"
+    assert sum("contracting_" in q["sql"] for q in queries) == 2
+    request = rf.get(url)
+    rec = Record.objects.select_related("publisher").get(ocid=OCID)
+    release_url = lambda r: request.build_absolute_uri(  # noqa: E731
+        reverse("contracting:release", args=[r.pk])
+    )
+    expected = packaging.record_package(
+        request.build_absolute_uri(), [packaging.record(rec, release_url)], rec.publisher
+    )
+    data = answer.json()
+    assert data.pop("publishedDate") and expected.pop("publishedDate")
+    assert data == expected
 
 
 def test_cached_packages_change_as_soon_as_an_import_adds_a_release(
