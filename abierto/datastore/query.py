@@ -50,7 +50,7 @@ TRUE_WORDS = {"true", "t", "1", "yes", "y", "si", "sí", "verdadero", "on"}
 FALSE_WORDS = {"false", "f", "0", "no", "n", "falso", "off"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A word FTS5's unicode61 tokenizer keeps as one token, folded: what its vocabulary lists.
-_TOKEN = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[a-z0-9]+", re.ASCII)
 
 
 def fold(value: Any) -> str:
@@ -517,8 +517,8 @@ def _flat_rank(physical: str, text: str) -> list[int] | None:
         except SearchQueryFailed:
             return None  # a table indexed before lexemes were counted: rank as always
         return [rows] if lexemes == 1 and rows is not None and rows == uses else None
-    terms = list(dict.fromkeys(fold(w) for w in fts_words(text)))
-    if not terms or not all(_TOKEN.fullmatch(t) for t in terms):
+    terms = list(dict.fromkeys(_vocabulary_term(w) for w in fts_words(text)))
+    if not terms or None in terms:
         return None
     vocabulary = schema.quote(schema.vocabulary_name(physical))
     try:
@@ -532,6 +532,15 @@ def _flat_rank(physical: str, text: str) -> list[int] | None:
     if any(c is None or c[0] != c[1] for c in counts):
         return None
     return [c[0] for c in counts]
+
+
+def _vocabulary_term(word: str) -> str | None:
+    """`word` as FTS5's vocabulary lists it, when that is sure: one token of ASCII letters and
+    digits once accents are taken off and letters lowered as unicode61 does (not casefold(),
+    which makes «ß» «ss», a different word for FTS5)."""
+    text = unicodedata.normalize("NFKD", word)
+    term = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return term if _TOKEN.fullmatch(term) else None
 
 
 def _contains_words(query: Query, folded: str, words: list[str]) -> None:
