@@ -53,10 +53,14 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _TOKEN = re.compile(r"[a-z0-9]+", re.ASCII)
 
 
+def _without_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def fold(value: Any) -> str:
     """Text without accents, in lower case: how SQLite compares a per-field `q`."""
-    text = unicodedata.normalize("NFKD", "" if value is None else str(value))
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return _without_accents("" if value is None else str(value)).casefold()
 
 
 def _register_fold(sender, connection, **kwargs) -> None:
@@ -538,8 +542,7 @@ def _vocabulary_term(word: str) -> str | None:
     """`word` as FTS5's vocabulary lists it, when that is sure: one token of ASCII letters and
     digits once accents are taken off and letters lowered as unicode61 does (not casefold(),
     which makes «ß» «ss», a different word for FTS5)."""
-    text = unicodedata.normalize("NFKD", word)
-    term = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    term = _without_accents(word).lower()
     return term if _TOKEN.fullmatch(term) else None
 
 
