@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import itemgetter
@@ -236,7 +236,8 @@ TYPE_NAMES = {
 _CANONICAL = {
     TEXT: None,
     INT: re.compile(r"-?(?:0|[1-9]\d{0,17})").fullmatch,
-    NUMERIC: re.compile(r"-?\d+(?:\.\d+)?").fullmatch,
+    # Not `007`: a whole number with leading zeros is a code, which makes the column text.
+    NUMERIC: re.compile(r"-?(?:0|[1-9]\d*|\d+\.\d+)").fullmatch,
     DATE: re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch,  # once inference found them valid
 }
 
@@ -345,6 +346,8 @@ class Column:
 
     @property
     def final_decimal(self) -> str | None:
+        if self.final_kind not in (INT, NUMERIC):
+            return None  # what a text column's values looked like on the way is no matter
         if self.decimal is None and self.point_groups and self.final_kind == NUMERIC:
             return POINT
         return self.decimal
@@ -367,8 +370,11 @@ class Column:
 
     def fits(self, value: str) -> bool:
         """Does a (non-null) value fit the column as it is, without widening it?"""
-        if self.kind in (None, INT, TEXT):
-            return False  # ints go through `see`, which tracks the grouped forms
+        if self.kind in (None, INT, NUMERIC, TEXT):
+            # Numbers go through `see`, which tracks the grouped forms and keeps `007` a
+            # code: parsing would take it for 7, so that a column of decimals and codes
+            # would be numeric or text depending on which value came first.
+            return False
         try:
             PARSERS[self.kind](value, self.decimal)
         except ParseError:
@@ -388,13 +394,18 @@ class Inference:
 
     def feed(self, rows: Sequence[Sequence[str | None]]) -> None:
         """Take a batch of rows, each exactly as wide as the file."""
-        if not rows:
-            return
+        if rows:
+            self.feed_columns(lambda index: map(itemgetter(index), rows))
+
+    def feed_columns(self, values: Callable[[int], Iterable[str | None]]) -> None:
+        """Take a batch given as `values(index)`, the values of column `index`."""
         for index, column in enumerate(self.columns):
             if column.kind == TEXT:
                 continue  # most columns of most files, after the first rows
             # The column's distinct non-empty values, gathered in C.
-            present = set(filter(None, map(itemgetter(index), rows)))
+            present = set(filter(None, values(index)))
+            if not present:
+                continue  # nothing to learn (and how the rows are batched must not matter)
             if (
                 column.canonical
                 and column.kind in (INT, NUMERIC)

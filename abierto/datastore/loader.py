@@ -8,6 +8,15 @@ one transaction of the datastore database: if any value does not fit its column 
 dictionary override says int and row 48,213 says «N/D por error»), it rolls back, the
 previous table keeps serving, and the `LoadError` names the row, the column and the value.
 
+On PostgreSQL a delimited file whose first rows are written as COPY reads them (plain
+numbers, ISO or day-first dates, no null markers) is copied *during* pass 1
+(`_copy_while_reading`): PostgreSQL parses the bytes on one core while pass 1 reads them on
+the other, into a table of the types the first `GUESS_ROWS` rows suggest. Pass 1 still reads
+every value; when the whole file confirms those types, that copy is the table and there is
+no pass 2. When it does not (a late «N/D», a `007`, a `today` PostgreSQL would take for a
+date, a blank line), the copy is rolled back and pass 2 writes the file as planned from
+every value, as above.
+
 The full-text index comes last, in a transaction of its own (`schema.build_text_index`): it
 costs several times what writing the rows does (a Spanish tsvector per row on PostgreSQL),
 and the rows need not wait for it to serve. On PostgreSQL a VACUUM follows, so that filters
@@ -19,13 +28,16 @@ a few counters per column (spreadsheets excepted: see `readers.py`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
@@ -37,11 +49,16 @@ __all__ = ["BATCH_ROWS", "LoadError", "load_path"]
 
 BATCH_ROWS = 5000
 COPY_BLOCK = 1 << 20
+# The rows whose types decide, on PostgreSQL, the table a file is copied into while pass 1
+# reads it (pass 1 then confirms them on every value, or the copy is thrown away).
+GUESS_ROWS = BATCH_ROWS
 
 Progress = Callable[[int, int], Any]
 Served = Callable[[schema.Table], Any]
 # A column to rewrite: its position, its batch converter and its one-value converter.
 Conversion = tuple[int, Callable[[Sequence[str]], list[str]], Callable[[str], str | None]]
+# Creates and fills the new physical table: (cursor, physical name) -> (fields, rows).
+Fill = Callable[[Any, str], tuple[list[schema.Field], int]]
 
 
 def load_path(
@@ -73,17 +90,59 @@ def load_path(
     if notes is not None:
         notes.extend(str(note) for note in reader.notes)
     _names(reader.headers)  # refuse 10,000 columns before reading 10,000 columns of data
+    overrides = fields or []
+    guess = _guess(reader, overrides)
+    if guess is not None:
+        fill = functools.partial(_copy_while_reading, reader, guess, overrides, progress)
+    else:
+        inference, rows_seen = _read(reader, progress)
+        fill = functools.partial(
+            _fill, reader, _plan(reader, inference, overrides), rows_seen, progress
+        )
+    table = _write(resource_id, fill, public=public)
+    if on_served is not None:
+        on_served(table)
+    if schema.build_text_index(resource_id, table.physical, table.fields, indexes):
+        table.text_index = True
+        schema.vacuum(table.physical)
+    return table
+
+
+def _read(
+    reader: readers.Reader, progress: Progress | None, tap: readers.Tap | None = None
+) -> tuple[infer.Inference, int]:
+    """Pass 1: every value of the file through inference. The rows it read, too."""
     inference = infer.Inference(len(reader.headers))
     rows_seen = 0
-    for batch in reader.batches(BATCH_ROWS, first_pass=True):
+    for batch in reader.scan(BATCH_ROWS, tap=tap):
         inference.widen_to(len(reader.headers))
-        inference.feed(batch.rows)
-        rows_seen += len(batch.rows)
+        if len(batch):  # a batch of blank lines only has none
+            inference.feed_columns(batch.column)
+            rows_seen += len(batch)
         if progress is not None:
             progress(0, batch.position)
-    names = _names(reader.headers)
-    columns = _fields(names, inference.fields(), fields or [])
-    plan = [
+    return inference, rows_seen
+
+
+@dataclass
+class _Plan:
+    """How the rows are written: each column's field and decimal separator, the columns
+    whose values need rewriting, and whether PostgreSQL's COPY reads the file as it is."""
+
+    columns: list[tuple[schema.Field, str | None]]
+    conversions: list[Conversion]
+    copyable: bool
+
+    @property
+    def fields(self) -> list[schema.Field]:
+        return [f for f, _decimal in self.columns]
+
+
+def _plan(
+    reader: readers.Reader, inference: infer.Inference, overrides: Sequence[dict[str, Any]]
+) -> _Plan:
+    columns = _fields(_names(reader.headers), inference.fields(), overrides)
+    conversions = [
         (index, infer.column_converter(f.type, decimal), infer.converter(f.type, decimal))
         for index, ((f, decimal), canonical, (inferred, _d)) in enumerate(
             zip(columns, inference.canonical(), inference.fields(), strict=True)
@@ -96,21 +155,7 @@ def load_path(
             columns, inference.copyable(), inference.fields(), strict=True
         )
     )
-    table = _write(
-        reader,
-        resource_id,
-        columns,
-        plan,
-        public=public,
-        progress=progress,
-        raw_rows=rows_seen if copyable else None,
-    )
-    if on_served is not None:
-        on_served(table)
-    if schema.build_text_index(resource_id, table.physical, table.fields, indexes):
-        table.text_index = True
-        schema.vacuum(table.physical)
-    return table
+    return _Plan(columns, conversions, copyable)
 
 
 def _names(headers: list[str | None]) -> list[str]:
@@ -141,33 +186,18 @@ def _fields(
     return result
 
 
-def _write(
-    reader: readers.Reader,
-    resource_id: uuid.UUID | str,
-    columns: list[tuple[schema.Field, str | None]],
-    plan: list[Conversion],
-    *,
-    public: bool,
-    progress: Progress | None,
-    raw_rows: int | None = None,
-) -> schema.Table:
-    """Write the rows and swap the table in. `raw_rows`: the file may go to COPY as it is,
-    and pass 1 counted this many rows in it."""
-    fields = [f for f, _decimal in columns]
+def _write(resource_id: uuid.UUID | str, fill: Fill, *, public: bool) -> schema.Table:
+    """Make a new physical table, `fill` it, and swap it in, all in one transaction."""
     connection = schema.connection()
     # Outside the long transaction: ensure_ready takes a lock that readers take too.
     with connection.cursor() as cursor:
         schema.ensure_ready(cursor)
     version = schema.next_version(resource_id)
     physical = schema.physical_name(resource_id, version)
-    write = _copy if connection.vendor == "postgresql" else _insert
-    if write is _copy and raw_rows is not None and _raw_options(reader) is not None:
-        write = functools.partial(_copy_file, expected=raw_rows)
     try:
         with transaction.atomic(using=ALIAS):
             with connection.cursor() as cursor:
-                schema.create_table(cursor, physical, fields)
-                rows = write(cursor, reader, physical, fields, plan, progress)
+                fields, rows = fill(cursor, physical)
                 schema.analyze(cursor, physical)
             return schema.swap(
                 resource_id,
@@ -186,6 +216,26 @@ def _write(
     except BaseException:
         _drop(physical)
         raise
+
+
+def _fill(
+    reader: readers.Reader,
+    plan: _Plan,
+    rows_seen: int,
+    progress: Progress | None,
+    cursor: Any,
+    physical: str,
+) -> tuple[list[schema.Field], int]:
+    """Pass 2: create the table and write the rows pass 1 planned for."""
+    fields = plan.fields
+    schema.create_table(cursor, physical, fields)
+    if cursor.db.vendor != "postgresql":
+        return fields, _insert(cursor, reader, physical, fields, plan.conversions, progress)
+    if plan.copyable and _raw_options(reader) is not None:
+        rows = _copy_file(cursor, reader, physical, fields, plan.conversions, progress, rows_seen)
+    else:
+        rows = _copy(cursor, reader, physical, fields, plan.conversions, progress)
+    return fields, rows
 
 
 def _drop(physical: str) -> None:
@@ -272,40 +322,135 @@ class _Misread(Exception):
     """COPY read the file otherwise than pass 1 did."""
 
 
-def _copy_file(cursor, reader, physical, fields, plan, progress, *, expected: int) -> int:
+def _raw_copy_sql(reader: readers.Reader, physical: str, fields: list[schema.Field]) -> str:
+    names = ", ".join(schema.quote(f.id) for f in fields)
+    # An empty cell is NULL, quoted or not, as on the row-by-row path.
+    return (
+        f"COPY {schema.quote(physical)} ({names}) FROM STDIN "
+        f"({_raw_options(reader)}, FORCE_NULL ({names}))"
+    )
+
+
+def _copy_raw(cursor: Any, sql: str, send: Callable[[Callable[[bytes], Any]], int]) -> int:
+    """Run the raw COPY `sql`, whose bytes `send(write)` writes, and return the rows it
+    stored; raise _Misread, with nothing stored, if PostgreSQL refused the file or read
+    another number of rows than `send` returns (pass 1's count)."""
+    try:
+        with transaction.atomic(using=ALIAS), cursor.db.wrap_database_errors:
+            # Until the load's transaction ends; the dates pass 1 saw are day first or ISO.
+            cursor.execute("SET LOCAL DateStyle = 'ISO, DMY'")
+            with cursor.copy(sql) as copy:
+                expected = send(copy.write)
+            if cursor.rowcount != expected:
+                # E.g. a line `\.`, which ends COPY's data: never serve part of a file.
+                raise _Misread
+            return cursor.rowcount
+    except DatabaseError:
+        # E.g. line endings that change within the file, which csv reads and COPY refuses.
+        raise _Misread from None
+
+
+def _copy_file(cursor, reader, physical, fields, plan, progress, expected: int) -> int:
     """Hand the file to COPY as it is, when pass 1 found every typed value in a form
     PostgreSQL reads (plain numbers, ISO or day-first dates): PostgreSQL parses the CSV, in
     C, and Python only moves bytes. Any refusal (a CSV subtlety the two parsers read apart)
     falls back to the row-by-row path, which names the row, column and value."""
-    names = ", ".join(schema.quote(f.id) for f in fields)
-    # An empty cell is NULL, quoted or not, as on the row-by-row path.
-    sql = (
-        f"COPY {schema.quote(physical)} ({names}) FROM STDIN "
-        f"({_raw_options(reader)}, FORCE_NULL ({names}))"
-    )
+
+    def send(write: Callable[[bytes], Any]) -> int:
+        lines = 0
+        with open(reader.path, "rb") as source:
+            while block := source.read(COPY_BLOCK):
+                write(block)
+                lines += block.count(b"\n")
+                if progress is not None:
+                    # Lines stand for rows here (a quoted cell may span lines).
+                    progress(max(lines - 1, 1), reader.size + source.tell())
+        return expected
+
     try:
-        with transaction.atomic(using=ALIAS):
-            # Until the load's transaction ends; the dates pass 1 saw are day first or ISO.
-            cursor.execute("SET LOCAL DateStyle = 'ISO, DMY'")
-            lines = 0
-            with cursor.copy(sql) as copy, open(reader.path, "rb") as source:
-                while block := source.read(COPY_BLOCK):
-                    copy.write(block)
-                    lines += block.count(b"\n")
-                    if progress is not None:
-                        # Lines stand for rows here (a quoted cell may span lines).
-                        progress(max(lines - 1, 1), reader.size + source.tell())
-            rows = cursor.rowcount
-            if rows != expected:
-                # E.g. a line `\.`, which ends COPY's data: never serve part of a file.
-                raise _Misread
-    except (DatabaseError, _Misread):
-        # The rows went with the savepoint; the numbers they took did not.
-        cursor.execute(f'ALTER TABLE {schema.quote(physical)} ALTER COLUMN "_id" RESTART WITH 1')
+        rows = _copy_raw(cursor, _raw_copy_sql(reader, physical, fields), send)
+    except _Misread:
+        _restart_ids(cursor, physical)
         return _copy(cursor, reader, physical, fields, plan, progress)
     if progress is not None:
         progress(rows, 2 * reader.size)
     return rows
+
+
+def _restart_ids(cursor: Any, physical: str) -> None:
+    # The rows went with the savepoint; the numbers they took did not.
+    cursor.execute(f'ALTER TABLE {schema.quote(physical)} ALTER COLUMN "_id" RESTART WITH 1')
+
+
+def _guess(reader: readers.Reader, overrides: Sequence[dict[str, Any]]) -> _Plan | None:
+    """On PostgreSQL, when the file's first `GUESS_ROWS` rows could go to COPY as they are,
+    the plan they suggest: the loader then copies the file while pass 1 reads it."""
+    if schema.connection().vendor != "postgresql" or _raw_options(reader) is None:
+        return None
+    sample = infer.Inference(len(reader.headers))
+    with contextlib.closing(reader.batches(GUESS_ROWS)) as batches:
+        for batch in batches:
+            sample.feed(batch.rows)
+            break
+    plan = _plan(reader, sample, overrides)
+    # The sample may have shown a blank or ragged row.
+    return plan if plan.copyable and _raw_options(reader) is not None else None
+
+
+def _copy_while_reading(
+    reader: readers.Reader,
+    guess: _Plan,
+    overrides: Sequence[dict[str, Any]],
+    progress: Progress | None,
+    cursor: Any,
+    physical: str,
+) -> tuple[list[schema.Field], int]:
+    """Pass 1 and a COPY of the file at once, each on a core of its own: the rows are read
+    and their types inferred here while PostgreSQL parses the same bytes into a table of
+    the types the first rows suggest. When the whole file confirms those types (and that
+    COPY reads it as pass 1 does), the load is done in the time of the slower of the two;
+    otherwise the copied rows go, and pass 2 writes the file as planned from every value
+    (a late «N/D» in a column of numbers, a `today` that PostgreSQL would read as a date)."""
+    read: list[tuple[infer.Inference, int]] = []
+
+    def send(write: Callable[[bytes], Any]) -> int:
+        read.append(_read(reader, progress, tap=_Tap(write)))
+        return read[0][1]
+
+    try:
+        with transaction.atomic(using=ALIAS):
+            schema.create_table(cursor, physical, guess.fields)
+            rows = _copy_raw(cursor, _raw_copy_sql(reader, physical, guess.fields), send)
+            plan = _plan(reader, read[0][0], overrides)
+            if plan.columns != guess.columns or not plan.copyable or not _raw_options(reader):
+                raise _Misread
+    except _Misread:
+        if not read:  # COPY refused to start: pass 1 has yet to run
+            read.append(_read(reader, progress))
+        inference, rows_seen = read[0]
+        return _fill(
+            reader, _plan(reader, inference, overrides), rows_seen, progress, cursor, physical
+        )
+    if progress is not None:
+        progress(rows, 2 * reader.size)
+    return guess.fields, rows
+
+
+class _Tap:
+    """Pass 1's bytes to COPY. Once COPY fails (it reports a refused value while the data
+    still flows), the rest of the file is only read: pass 1 goes on to the end, and pass 2
+    uses what it learnt."""
+
+    def __init__(self, write: Callable[[bytes], Any]) -> None:
+        self.write: Callable[[bytes], Any] | None = write
+
+    def __call__(self, data: bytes) -> None:
+        if self.write is None:
+            return
+        try:
+            self.write(data)
+        except psycopg.Error:
+            self.write = None
 
 
 def _copy(cursor, reader, physical, fields, plan, progress) -> int:

@@ -69,7 +69,10 @@ def detect_encoding(stream: BinaryIO) -> str:
                 utf8.decode(chunk)
             except UnicodeDecodeError:
                 is_utf8 = False
-        if is_cp1252:
+                # Windows-1252 is only checked once UTF-8 fails (most files are UTF-8, and
+                # the check is a second decoding of every byte): check the bytes before.
+                is_cp1252 = _decodes(stream, offset, "cp1252")
+        if is_cp1252 and not is_utf8:
             try:
                 chunk.decode("cp1252")
             except UnicodeDecodeError:
@@ -97,6 +100,22 @@ def detect_encoding(stream: BinaryIO) -> str:
     if is_utf8:
         return "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
     return "cp1252" if is_cp1252 else "latin-1"
+
+
+def _decodes(stream: BinaryIO, end: int, encoding: str) -> bool:
+    """Do the first `end` bytes decode as `encoding` (a single-byte one)? The stream's
+    position is kept."""
+    position = stream.tell()
+    stream.seek(0)
+    try:
+        while end > 0 and (chunk := stream.read(min(CHUNK_BYTES, end))):
+            end -= len(chunk)
+            chunk.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        stream.seek(position)
+    return True
 
 
 def sample_text(stream: BinaryIO, encoding: str) -> str:

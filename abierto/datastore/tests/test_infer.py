@@ -119,3 +119,21 @@ def test_a_forced_type_refuses_a_value_with_a_message():
     with pytest.raises(infer.ParseError, match="no es un número entero"):
         convert("doce")
     assert convert("1.234") == "1234"
+
+
+@pytest.mark.parametrize(
+    "batches",
+    [
+        [["1234.5", "007"]],
+        [["007", "1234.5"]],
+        [["1234.5"], ["007"]],
+        [["007"], ["1234.5"]],
+        [["1234.5"], [""], ["007"]],
+    ],
+)
+def test_a_code_among_decimals_makes_text_whatever_the_order_and_the_batches(batches):
+    # Before, a decimal seen first made `007` fit (as 7): numeric or text by chance.
+    inference = infer.Inference(1)
+    for batch in batches:
+        inference.feed([[value] for value in batch])
+    assert inference.fields() == [(TEXT, None)]

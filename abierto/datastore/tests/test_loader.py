@@ -381,15 +381,32 @@ postgres_only = pytest.mark.skipif(
 )
 
 
+def _spy_raw_copies(monkeypatch) -> list[int | str]:
+    """The rows each raw COPY (the file handed to PostgreSQL as it is) stored, or
+    "refused"."""
+    stored: list[int | str] = []
+    original = loader._copy_raw
+
+    def spy(*args, **kwargs):
+        try:
+            stored.append(original(*args, **kwargs))
+        except loader._Misread:
+            stored.append("refused")
+            raise
+        return stored[-1]
+
+    monkeypatch.setattr(loader, "_copy_raw", spy)
+    return stored
+
+
 @postgres_only
 def test_a_plain_file_goes_to_copy_as_it_is_and_reads_as_row_by_row(tmp_path, monkeypatch):
     path = write(tmp_path, "plano.csv", PLAIN, encoding="cp1252")
-    used = []
-    original = loader._copy_file
-    monkeypatch.setattr(loader, "_copy_file", lambda *a, **k: used.append(1) or original(*a, **k))
+    used = _spy_raw_copies(monkeypatch)
     calls = []
     resource_id, table = load(path, progress=lambda n, read: calls.append((n, read)))
-    assert used and rows(resource_id) == PLAIN_ROWS
+    # One COPY, during pass 1 (the types of the first rows held for the whole file).
+    assert used == [3] and rows(resource_id) == PLAIN_ROWS
     assert calls[-1] == (3, 2 * path.stat().st_size)
     assert types(table) == {
         "folio": "text",
@@ -413,14 +430,92 @@ def test_what_copy_would_read_otherwise_goes_row_by_row(tmp_path):
 
 @postgres_only
 def test_null_markers_and_ragged_rows_keep_the_row_path(tmp_path, monkeypatch):
-    used = []
-    original = loader._copy_file
-    monkeypatch.setattr(loader, "_copy_file", lambda *a, **k: used.append(1) or original(*a, **k))
+    used = _spy_raw_copies(monkeypatch)
     resource_id, _table = load(write(tmp_path, "nd.csv", "clave,monto\n1,5\n2,N/D\n"))
     assert rows(resource_id) == [(1, 1, 5), (2, 2, None)]
     resource_id, _table = load(write(tmp_path, "corto.csv", "clave,monto\n1,5\n2\n\n3,4\n"))
     assert rows(resource_id) == [(1, 1, 5), (2, 2, None), (3, 3, 4)]
     assert used == []
+
+
+# Files whose first two rows suggest types that a later row contradicts, and how every
+# loader must read them (the rows after `_id`, then the types of the typed columns).
+LATE_SURPRISES = {
+    "null marker": (
+        "clave,monto\n1,5\n2,6\n3,N/D\n4,7.5\n",
+        [(1, 1, 5.0), (2, 2, 6.0), (3, 3, None), (4, 4, 7.5)],
+        {"clave": "int", "monto": "numeric"},
+    ),
+    # PostgreSQL reads `today` as a date; the loader does not, so the column is text.
+    "a word PostgreSQL takes for a date": (
+        "clave,fecha\n1,2018-01-05\n2,31/12/2017\n3,today\n",
+        [(1, 1, "2018-01-05"), (2, 2, "31/12/2017"), (3, 3, "today")],
+        {"clave": "int", "fecha": "text"},
+    ),
+    "a code with leading zeros": (
+        "clave,n\n1,5\n2,6\n3,007\n",
+        [(1, 1, "5"), (2, 2, "6"), (3, 3, "007")],
+        {"clave": "int", "n": "text"},
+    ),
+    "a blank line": (
+        "clave,n\n1,5\n2,6\n\n3,7\n",
+        [(1, 1, 5), (2, 2, 6), (3, 3, 7)],
+        {"clave": "int", "n": "int"},
+    ),
+    # csv reads the rows; COPY refuses line endings that change within the file.
+    "line endings that change": (
+        "clave,n\r\n1,5\r\n2,6\n3,7\n",
+        [(1, 1, 5), (2, 2, 6), (3, 3, 7)],
+        {"clave": "int", "n": "int"},
+    ),
+    # A line `\.` ends COPY's data.
+    "an end-of-data line": (
+        "nota,n\nuno,1\ndos,2\n\\.,3\ncuatro,4\n",
+        [(1, "uno", 1), (2, "dos", 2), (3, "\\.", 3), (4, "cuatro", 4)],
+        {"n": "int"},
+    ),
+}
+
+
+@postgres_only
+@pytest.mark.parametrize("case", LATE_SURPRISES)
+def test_a_file_copied_while_read_is_written_again_when_a_late_row_disagrees(
+    tmp_path, monkeypatch, case
+):
+    content, expected, typed = LATE_SURPRISES[case]
+    monkeypatch.setattr(loader, "GUESS_ROWS", 2)
+    copies = _spy_raw_copies(monkeypatch)
+    path = write(tmp_path, "tarde.csv", content)
+    calls = []
+    resource_id, table = load(path, progress=lambda n, read: calls.append((n, read)))
+    assert copies[:1] in (["refused"], [len(expected)]), "no COPY ran while pass 1 read"
+    assert rows(resource_id) == expected
+    assert table.row_count == len(expected)
+    assert {k: v for k, v in types(table).items() if v != "text" or k in typed} == typed
+    # The bar ends full and never goes back.
+    assert calls[-1] == (len(expected), 2 * path.stat().st_size)
+    assert [read for _n, read in calls] == sorted(read for _n, read in calls)
+
+
+@pytest.mark.parametrize("case", LATE_SURPRISES)
+def test_late_surprises_read_the_same_on_every_database(tmp_path, case):
+    content, expected, typed = LATE_SURPRISES[case]
+    resource_id, table = load(write(tmp_path, "tarde.csv", content))
+    assert rows(resource_id) == expected
+
+
+@postgres_only
+def test_a_refused_copy_while_reading_leaves_the_previous_table_serving(tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "GUESS_ROWS", 2)
+    resource_id, _table = load(write(tmp_path, "a.csv", "clave,n\n1,5\n"))
+    # Pass 1 refuses row 4 (too many cells) while COPY is under way.
+    with pytest.raises(LoadError, match="3 celdas") as caught:
+        load(write(tmp_path, "b.csv", "clave,n\n1,6\n2,7\n3,8,9\n"), resource_id=resource_id)
+    assert caught.value.row == 4
+    assert rows(resource_id) == [(1, 1, 5)]
+    with schema.connection().cursor() as cursor:
+        tables = schema.connection().introspection.table_names(cursor)
+    assert schema.physical_name(resource_id, 2) not in tables
 
 
 @postgres_only

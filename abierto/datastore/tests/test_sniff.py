@@ -31,6 +31,14 @@ def test_a_single_cp1252_accent_after_megabytes_of_ascii_is_found():
     assert encoding(data) == "cp1252"
 
 
+def test_a_late_cp1252_accent_after_utf8_that_cp1252_cannot_read_is_latin_1():
+    # «Á» in UTF-8 holds 0x81, which Windows-1252 leaves undefined; the é is Windows-1252.
+    data = "Álamo,1\n".encode() * 200_000 + "café,2\n".encode("cp1252")
+    assert len(data) > sniff.CHUNK_BYTES
+    assert encoding(data) == "latin-1"
+    assert encoding("Álamo,1\n".encode() * 200_000) == "utf-8"
+
+
 def test_utf16_with_bom_is_read_as_utf16():
     assert encoding("a\tb\n1\t2\n".encode("utf-16")) == "utf-16"
 
