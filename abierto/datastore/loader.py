@@ -437,9 +437,10 @@ def _copy_while_reading(
 
 
 class _Tap:
-    """Pass 1's bytes to COPY. Once COPY fails (it reports a refused value while the data
-    still flows), the rest of the file is only read: pass 1 goes on to the end, and pass 2
-    uses what it learnt."""
+    """Pass 1's bytes to COPY. PostgreSQL reports a refused value when the copy ends (it
+    reads and drops the rest meanwhile); should a write fail before that (a connection in
+    trouble), the rest of the file is only read: pass 1 goes on to the end either way, and
+    pass 2 uses what it learnt."""
 
     def __init__(self, write: Callable[[bytes], Any]) -> None:
         self.write: Callable[[bytes], Any] | None = write

@@ -505,6 +505,22 @@ def test_late_surprises_read_the_same_on_every_database(tmp_path, case):
 
 
 @postgres_only
+def test_a_copy_refused_early_in_a_large_file_still_loads_it(tmp_path, monkeypatch):
+    # PostgreSQL refuses row 3 while megabytes are still to be sent: it drops them, pass 1
+    # reads on to the end, and pass 2 writes the file with the types pass 1 found.
+    monkeypatch.setattr(loader, "GUESS_ROWS", 2)
+    lines = ["clave,monto", "1,5", "2,6", "3,N/D"] + [f"{n},{n}.5" for n in range(4, 200_000)]
+    path = write(tmp_path, "grande.csv", "\n".join(lines) + "\n")
+    assert path.stat().st_size > 2_000_000
+    copies = _spy_raw_copies(monkeypatch)
+    resource_id, table = load(path)
+    assert copies[0] == "refused"
+    assert table.row_count == 199_999
+    assert types(table) == {"clave": "int", "monto": "numeric"}
+    assert rows(resource_id)[1:4] == [(2, 2, 6.0), (3, 3, None), (4, 4, 4.5)]
+
+
+@postgres_only
 def test_a_refused_copy_while_reading_leaves_the_previous_table_serving(tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "GUESS_ROWS", 2)
     resource_id, _table = load(write(tmp_path, "a.csv", "clave,n\n1,5\n"))
