@@ -96,6 +96,7 @@ def detect_encoding(stream: BinaryIO) -> str:
             utf8.decode(b"", final=True)  # a file cut in the middle of a character
         except UnicodeDecodeError:
             is_utf8 = False
+            is_cp1252 = _decodes(stream, offset, "cp1252")
     stream.seek(0)
     if is_utf8:
         return "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"

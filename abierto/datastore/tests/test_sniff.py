@@ -37,6 +37,9 @@ def test_a_late_cp1252_accent_after_utf8_that_cp1252_cannot_read_is_latin_1():
     assert len(data) > sniff.CHUNK_BYTES
     assert encoding(data) == "latin-1"
     assert encoding("Álamo,1\n".encode() * 200_000) == "utf-8"
+    # UTF-8 up to a last character cut in two: not UTF-8, and 0x81 rules out Windows-1252.
+    assert encoding("Álamo,1\n".encode() * 10 + "Á".encode()[:1]) == "latin-1"
+    assert encoding(b"Zapopan,1\n" * 10 + "Á".encode()[:1]) == "cp1252"
 
 
 def test_utf16_with_bom_is_read_as_utf16():
