@@ -37,7 +37,6 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
@@ -414,7 +413,7 @@ def _copy_while_reading(
     read: list[tuple[infer.Inference, int]] = []
 
     def send(write: Callable[[bytes], Any]) -> int:
-        read.append(_read(reader, progress, tap=_Tap(write)))
+        read.append(_read(reader, progress, tap=write))
         return read[0][1]
 
     try:
@@ -425,7 +424,7 @@ def _copy_while_reading(
             if plan.columns != guess.columns or not plan.copyable or not _raw_options(reader):
                 raise _Misread
     except _Misread:
-        if not read:  # COPY refused to start: pass 1 has yet to run
+        if not read:  # COPY refused to start, or a write failed: pass 1 did not end
             read.append(_read(reader, progress))
         inference, rows_seen = read[0]
         return _fill(
@@ -434,24 +433,6 @@ def _copy_while_reading(
     if progress is not None:
         progress(rows, 2 * reader.size)
     return guess.fields, rows
-
-
-class _Tap:
-    """Pass 1's bytes to COPY. PostgreSQL reports a refused value when the copy ends (it
-    reads and drops the rest meanwhile); should a write fail before that (a connection in
-    trouble), the rest of the file is only read: pass 1 goes on to the end either way, and
-    pass 2 uses what it learnt."""
-
-    def __init__(self, write: Callable[[bytes], Any]) -> None:
-        self.write: Callable[[bytes], Any] | None = write
-
-    def __call__(self, data: bytes) -> None:
-        if self.write is None:
-            return
-        try:
-            self.write(data)
-        except psycopg.Error:
-            self.write = None
 
 
 def _copy(cursor, reader, physical, fields, plan, progress) -> int:
