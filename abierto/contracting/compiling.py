@@ -9,10 +9,16 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+import orjson
+from django.db import connection
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from abierto.contracting import merging, parties, searching, standard, validation
 from abierto.contracting.models import Publisher, Record, Release
+from abierto.core import fast_json
+from abierto.core.rows import insert
 
 
 def _to_merge(rows: list[tuple[dict[str, Any], list[str] | None]]) -> list[dict[str, Any]]:
@@ -35,15 +41,18 @@ def _releases_by_ocid(ocids: list[str]) -> Iterator[tuple[str, list[dict[str, An
 
     Streamed in ocid order, so only one process's releases (and a fetch of 25 rows) are in
     memory at a time: releases can be large, and a batch's all at once would not be bounded.
+    The documents come as text and orjson reads them (the JSON field's standard library took
+    a tenth of a compilation).
     """
     rows = (
         Release.objects.filter(ocid__in=ocids)
         .order_by("ocid", "date", "id")
-        .values_list("ocid", "data", "tags")
+        .values_list("ocid", Cast("data", TextField()), Cast("tags", TextField()))
         .iterator(chunk_size=25)
     )
+    loads = orjson.loads
     for ocid, group in groupby(rows, key=itemgetter(0)):
-        yield ocid, _to_merge([(data, tags) for _, data, tags in group])
+        yield ocid, _to_merge([(loads(data), loads(tags)) for _, data, tags in group])
 
 
 def versioned_release(ocid: str) -> dict[str, Any]:
@@ -155,18 +164,50 @@ def compile_records(ocids: list[str], *, publisher: Publisher) -> list[Record]:
     records = [
         _record(ocid, releases, publisher, now) for ocid, releases in _releases_by_ocid(ocids)
     ]
-    Record.objects.bulk_create(
-        records,
-        update_conflicts=True,
-        unique_fields=["ocid"],
-        update_fields=COMPILED_FIELDS,
-    )
-    if any(record.pk is None for record in records):
-        # Databases that do not return the ids of upserted rows: read them back.
-        ids = dict(
-            Record.objects.filter(ocid__in=[r.ocid for r in records]).values_list("ocid", "pk")
-        )
-        for record in records:
-            record.pk = ids[record.ocid]
+    _upsert(records)
     searching.save(records, parties.rebuild(records))
     return records
+
+
+def _upsert(records: list[Record]) -> None:
+    """Insert or update the records in one statement, then read their ids.
+
+    Plain rows with their JSON written by orjson: `bulk_create` prepared every value
+    through its field and wrote the compiled releases with the standard library."""
+    adapt = connection.ops.adapt_datetimefield_value
+
+    def row(record: Record) -> tuple:
+        # ocid, then COMPILED_FIELDS in their order.
+        return (
+            record.ocid,
+            record.publisher_id,
+            fast_json.dumps(record.compiled_release).decode(),
+            record.release_count,
+            record.compile_error,
+            fast_json.dumps(record.issues).decode(),
+            adapt(record.updated_at),
+            record.buyer_name,
+            record.title,
+            record.procurement_method,
+            record.amount,
+            record.currency,
+            record.year,
+            record.stage,
+            record.status,
+            record.date,
+        )
+
+    insert(
+        Record,
+        ("ocid", *COMPILED_FIELDS),
+        map(row, records),
+        unique=("ocid",),
+        update=COMPILED_FIELDS,
+    )
+    ids = dict(
+        Record.objects.filter(ocid__in=[record.ocid for record in records]).values_list(
+            "ocid", "pk"
+        )
+    )
+    for record in records:
+        record.pk = ids[record.ocid]

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -32,7 +33,8 @@ from abierto.contracting.models import (
     ValidationIssue,
 )
 from abierto.contracting.upgrade import looks_like_1_0, upgrade_release
-from abierto.core import metrics
+from abierto.core import fast_json, metrics
+from abierto.core.rows import insert
 
 PREFIX = re.compile(r"^(ocds-[a-z0-9]{6})-", re.IGNORECASE)
 ISSUES_PER_RELEASE = 20
@@ -41,8 +43,16 @@ ANALYZE_AFTER = 1000
 
 
 def canonical_sha256(data: dict[str, Any]) -> str:
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The hash of the release's content whatever its keys' order: what tells a copy of a
+    stored release from another release under the same ocid and id."""
+    try:
+        text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        # An integer beyond 64 bits: the standard library writes it.
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8"
+        )
+    return hashlib.sha256(text).hexdigest()
 
 
 def file_sha256(path: str) -> str:
@@ -53,11 +63,37 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-@dataclass
+@dataclass(slots=True)
 class Prepared:
-    release: Release
+    """A release ready to be stored: its row's values, its JSON written once."""
+
     key: tuple[str, str]
-    has_errors: bool
+    date: dt.datetime | None
+    tags: list[Any]
+    data: str
+    sha256: str
+    validity: str
+    issues: list[dict[str, Any]]
+
+
+# The columns of a stored release, in the order `Loader.row` gives them.
+RELEASE_FIELDS = (
+    "publisher",
+    "source_import",
+    "ocid",
+    "release_id",
+    "date",
+    "tags",
+    "data",
+    "sha256",
+    "validity",
+    "issues",
+    "created_at",
+)
+
+
+def _json(value: Any) -> str:
+    return fast_json.dumps(value).decode()
 
 
 class Loader:
@@ -163,27 +199,56 @@ class Loader:
             else Release.Validity.WARNINGS
             if validation.WARNING in severities
             else Release.Validity.VALID
-        )
+        ).value
         tags = data.get("tag") if isinstance(data.get("tag"), list) else []
-        release = Release(
-            publisher=self.publisher,
-            source_import=self.import_,
-            ocid=ocid,
-            release_id=str(release_id),
-            date=validation._date(data.get("date")),
-            tags=tags,
-            data=data,
-            sha256=canonical_sha256(data),
-            validity=validity,
-            issues=[issue.as_dict() for issue in issues[:ISSUES_PER_RELEASE]],
+        self.batch.append(
+            Prepared(
+                key=(ocid, str(release_id)),
+                date=validation._date(data.get("date")),
+                tags=tags,
+                data=_json(data),
+                sha256=canonical_sha256(data),
+                validity=validity,
+                issues=[issue.as_dict() for issue in issues[:ISSUES_PER_RELEASE]],
+            )
         )
-        self.batch.append(Prepared(release, (ocid, str(release_id)), bool(validity == "errors")))
         if len(self.batch) >= self.batch_size:
             self.flush()
 
     # --- one batch -------------------------------------------------------------------------
 
+    def row(self, prepared: Prepared) -> tuple:
+        adapt = connection.ops.adapt_datetimefield_value
+        return (
+            self.publisher.pk,
+            self.import_.pk,
+            *prepared.key,
+            adapt(prepared.date),
+            _json(prepared.tags),
+            prepared.data,
+            prepared.sha256,
+            prepared.validity,
+            _json(prepared.issues),
+            adapt(self.now),
+        )
+
+    def _same_as_stored(self, stored: list[Prepared]) -> set[tuple[str, str]]:
+        """The keys of those releases whose content equals the stored one's.
+
+        Their hashes differed, but a release stored by an earlier version of Abierto was
+        hashed as the standard library writes JSON, which writes some numbers otherwise
+        (1.5e-05, not 0.000015): the documents themselves decide, read back for these few."""
+        if not stored:
+            return set()
+        keys = {p.key for p in stored}
+        found = Release.objects.filter(ocid__in={ocid for ocid, _ in keys}).values_list(
+            "ocid", "release_id", "data"
+        )
+        documents = {(ocid, rid): data for ocid, rid, data in found if (ocid, rid) in keys}
+        return {p.key for p in stored if documents.get(p.key) == orjson.loads(p.data)}
+
     def flush(self) -> None:
+        """Store the batch's new releases; count copies and report conflicts."""
         batch, self.batch = self.batch, []
         with transaction.atomic():
             ocids = {p.key[0] for p in batch}
@@ -193,14 +258,18 @@ class Loader:
                     "ocid", "release_id", "sha256"
                 )
             }
+            stored = set(known)
+            same = self._same_as_stored(
+                [p for p in batch if p.key in stored and known[p.key] != p.sha256]
+            )
             new = []
             for prepared in batch:
                 stored_sha = known.get(prepared.key)
                 if stored_sha is None:
-                    known[prepared.key] = prepared.release.sha256
-                    new.append(prepared.release)
-                    self.import_.releases_invalid += prepared.has_errors
-                elif stored_sha == prepared.release.sha256:
+                    known[prepared.key] = prepared.sha256
+                    new.append(prepared)
+                    self.import_.releases_invalid += prepared.validity == Release.Validity.ERRORS
+                elif stored_sha == prepared.sha256 or prepared.key in same:
                     self.import_.releases_duplicate += 1
                 else:
                     self.import_.releases_conflicting += 1
@@ -215,9 +284,11 @@ class Loader:
                         ocid=prepared.key[0],
                         id=prepared.key[1],
                     )
-            Release.objects.bulk_create(new)
+            # Plain rows: `bulk_create` built a model object per release and prepared each
+            # value through its field, a fifth of the import's CPU.
+            insert(Release, RELEASE_FIELDS, map(self.row, new))
             self.import_.releases_stored += len(new)
-            self.pending.update(release.ocid for release in new)
+            self.pending.update(prepared.key[0] for prepared in new)
             if self.reader is not None:
                 self.import_.bytes_read = self.reader.count
             self.import_.save(update_fields=[*COUNTERS, "bytes_read"])

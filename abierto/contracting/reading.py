@@ -9,12 +9,14 @@ Nothing here follows a URL found in the data.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
 import ijson
+import orjson
 
 # A JSON Lines line longer than this is not sniffed (the file is then read as one document).
 SNIFF_LIMIT = 1024 * 1024
@@ -42,16 +44,38 @@ class CountingReader:
         return line
 
 
-def plain(value: Any) -> Any:
-    """ijson's Decimals as int (whole) or float, so the data fits a JSONField."""
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
+def _number(value: Any) -> Any:
+    """ijson's Decimal as int (whole) or float, so the data fits a JSONField."""
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            # JSON has no infinity (nor does jsonb): a number too large for a float is null.
+            return None
         if value == value.to_integral_value() and abs(value) < 2**53:
             return int(value)
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) else None
+    raise TypeError(type(value).__name__)
+
+
+def plain(value: Any) -> Any:
+    """The data as ijson parsed it, with its Decimals as `_number` makes them.
+
+    Written out and read back by orjson, in C: a third of the time of walking the tree in
+    Python, for what is a tenth of an import. What orjson refuses (an integer beyond 64 bits)
+    takes the walk."""
+    try:
+        return orjson.loads(orjson.dumps(value, default=_number))
+    except orjson.JSONEncodeError:
+        return _walk(value)
+
+
+def _walk(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _walk(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_walk(item) for item in value]
+    if isinstance(value, Decimal):
+        return _number(value)
     return value
 
 

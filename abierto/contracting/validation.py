@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import jsonschema_rs
 from django.utils.dateparse import parse_datetime
 
 from abierto.contracting import standard
@@ -122,9 +123,58 @@ def _prepared() -> _Node:
 
 def structure_issues(value: Any) -> list[Issue]:
     """Additional fields and codelist values, walking the data along the schema."""
+    # Most releases have neither: the walk's rules compiled as a JSON Schema clear them at a
+    # tenth of the walk's cost (a quarter of an import's validation).
+    if structure_validator().is_valid(value):
+        return []
     found: list[Issue] = []
     _structure(value, _prepared(), (), found)
     return found
+
+
+# Every JSON type but the two a codelist constrains.
+_NOT_CODED = ["object", "number", "boolean", "null"]
+
+
+@cache
+def structure_validator() -> jsonschema_rs.Draft4Validator:
+    """What `_structure` checks, as a JSON Schema: valid exactly when the walk finds nothing.
+
+    Each prepared node becomes a definition: an object whose keys are its properties or
+    match its patterns (`re.match`, so anchored at the start), the items of a list, and for a
+    codelist a string (or each string of a list) among its codes, open or closed alike."""
+    root = _prepared()
+    names: dict[int, str] = {}
+    definitions: dict[str, dict[str, Any]] = {}
+
+    def ref(node: _Node) -> dict[str, str]:
+        if id(node) not in names:
+            names[id(node)] = name = f"n{len(names)}"
+            # Registered before it is filled, so a node that contains itself terminates.
+            definitions[name] = rules = {}
+            rules.update(_rules(node, ref))
+        return {"$ref": f"#/definitions/{names[id(node)]}"}
+
+    top = ref(root)
+    return jsonschema_rs.Draft4Validator({**top, "definitions": definitions})
+
+
+def _rules(node: _Node, ref: Callable[[_Node], dict[str, str]]) -> dict[str, Any]:
+    rules: dict[str, Any] = {}
+    if node.properties is not None:
+        rules["properties"] = {key: ref(child) for key, child in node.properties.items()}
+        rules["patternProperties"] = {f"^(?:{p.pattern})": {} for p in node.patterns}
+        rules["additionalProperties"] = False
+    if node.items is not None:
+        rules["items"] = ref(node.items)
+    if node.codelist:
+        codes = sorted(node.codes)
+        rules["anyOf"] = [
+            {"type": _NOT_CODED},
+            {"enum": codes},
+            {"type": "array", "items": {"anyOf": [{"not": {"type": "string"}}, {"enum": codes}]}},
+        ]
+    return rules
 
 
 def _structure(value: Any, node: _Node, path: tuple, found: list[Issue]) -> None:
@@ -170,22 +220,32 @@ def _codelist(value: Any, node: _Node, path: tuple, found: list[Issue]) -> None:
             )
 
 
-def _objects(value: Any) -> Iterator[tuple[tuple, dict[str, Any]]]:
-    """Every object in the data with its path, in document order (lists and scalars skipped)."""
-    stack: list[tuple[tuple, Any]] = [((), value)]
+# Where an object sits: (the trail of its container, its key or index), None at the top.
+# Built as the walk descends (a pair per object) and spelled out only for an issue: a path
+# tuple per object was most of the coherence check's cost.
+Trail = tuple[Any, str | int] | None
+
+
+def _keys(trail: Trail) -> tuple:
+    keys = []
+    while trail is not None:
+        trail, key = trail
+        keys.append(key)
+    return tuple(reversed(keys))
+
+
+def _objects(value: Any) -> Iterator[tuple[Trail, dict[str, Any]]]:
+    """Every object in the data with its trail, in document order (lists and scalars
+    skipped)."""
+    stack: list[tuple[Trail, Any]] = [(None, value)]
     while stack:
-        path, node = stack.pop()
+        trail, node = stack.pop()
         if isinstance(node, dict):
-            yield path, node
-            children = [
-                ((*path, key), item) for key, item in node.items() if isinstance(item, dict | list)
-            ]
+            yield trail, node
+            pairs = node.items()
         else:
-            children = [
-                ((*path, index), item)
-                for index, item in enumerate(node)
-                if isinstance(item, dict | list)
-            ]
+            pairs = enumerate(node)
+        children = [((trail, key), item) for key, item in pairs if isinstance(item, dict | list)]
         stack.extend(reversed(children))
 
 
@@ -204,19 +264,21 @@ def _date(value: Any) -> dt.datetime | None:
 def coherence_issues(release: dict[str, Any], *, now: dt.datetime) -> Iterator[Issue]:
     """Dates in the future, periods ending before they start, negative amounts."""
     horizon = now + dt.timedelta(days=1)
-    for path, value in _objects(release):
-        if path and path[-1] in PERIODS:
+    for trail, value in _objects(release):
+        if trail is not None and trail[1] in PERIODS:
             start, end = _date(value.get("startDate")), _date(value.get("endDate"))
             if start and end and end < start:
                 yield Issue(
                     "period_order",
                     ERROR,
-                    _path(path),
+                    _path(_keys(trail)),
                     "el periodo termina antes de empezar",
                 )
         amount = value.get("amount")
         if isinstance(amount, int | float) and not isinstance(amount, bool) and amount < 0:
-            yield Issue("negative_amount", ERROR, _path((*path, "amount")), "monto negativo")
+            yield Issue(
+                "negative_amount", ERROR, _path((*_keys(trail), "amount")), "monto negativo"
+            )
     date = _date(release.get("date"))
     if date and date > horizon:
         yield Issue("future_date", WARNING, "date", "la fecha de la entrega está en el futuro")

@@ -3,7 +3,11 @@
 `bulk_create` builds a model object per row and prepares each of its values through its field
 (`get_db_prep_save`, `field_as_sql`): for the party and search rows of a compilation batch, a
 thousand rows of short text and numbers, that was a fifth of compilation's CPU. Rows given
-here are plain values (str, int, Decimal, None) that both database drivers bind as they are.
+here are plain values (str, int, Decimal, datetime, None; JSON as its text) that both
+database drivers bind as they are.
+
+On PostgreSQL a plain insert is a COPY, one stream instead of an INSERT per row (an import
+of 20,000 OCDS releases: 7.9-8.4 s → 7.3-7.6 s).
 """
 
 from __future__ import annotations
@@ -41,5 +45,16 @@ def insert(
     if update:
         changes = ", ".join(f"{column(name)} = excluded.{column(name)}" for name in update)
         sql += f" ON CONFLICT ({', '.join(map(column, unique))}) DO UPDATE SET {changes}"
+    elif connection.vendor == "postgresql":
+        copy_sql = f"COPY {quote(meta.db_table)} ({', '.join(map(column, fields))}) FROM STDIN"
+        # psycopg's own errors (a unique row twice, say) reach callers as Django's.
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.copy(copy_sql) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

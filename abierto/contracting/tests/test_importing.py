@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import tracemalloc
 
+import ijson
 import pytest
 from django.db import connection
 
-from abierto.contracting import importing
+from abierto.contracting import importing, reading
 from abierto.contracting.models import Import, Record, RecordParty, Release, ValidationIssue
 from abierto.contracting.tests.conftest import JALISCO, SAMPLES, run, sample
 from abierto.core.models import AuditEntry
@@ -69,6 +72,30 @@ def test_different_content_under_the_same_ocid_and_id_is_a_reported_conflict(cdm
     assert issue.examples[0]["id"] == package["releases"][0]["id"]
     kept = Release.objects.get(release_id=package["releases"][0]["id"], ocid__iendswith="001-2016")
     assert kept.data["tender"]["title"] != "Otro título"
+
+
+def test_a_copy_of_a_release_hashed_the_older_way_is_still_a_duplicate(cdmx, tmp_path):
+    """Releases stored before the hash was written by orjson carry the standard library's
+    hash, which differs wherever the two write a number differently (1.5e-05, 0.000015)."""
+    package = sample("mexico-cdmx-release-package.json")
+    package["releases"][0]["tender"]["value"] = {"amount": 1.5e-05, "currency": "MXN"}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(package))
+    run(cdmx, path)
+    first = Release.objects.get(
+        ocid__iexact=package["releases"][0]["ocid"], release_id=package["releases"][0]["id"]
+    )
+    older = json.dumps(first.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    older_sha = hashlib.sha256(older.encode()).hexdigest()
+    assert older_sha != first.sha256
+    Release.objects.filter(pk=first.pk).update(sha256=older_sha)
+    again = run(cdmx, path)
+    assert (again.releases_duplicate, again.releases_conflicting) == (12, 0)
+    # A real change under that release is still a conflict.
+    package["releases"][0]["tender"]["value"]["amount"] = 2.5e-05
+    path.write_text(json.dumps(package))
+    changed = run(cdmx, path)
+    assert (changed.releases_duplicate, changed.releases_conflicting) == (11, 1)
 
 
 def test_ocds_1_0_is_upgraded_to_parties_with_roles_and_prefixed_ocids(gacm):
@@ -218,3 +245,17 @@ def test_a_large_import_leaves_postgresql_the_new_row_counts(cdmx, monkeypatch, 
     run(cdmx, SAMPLES / "mexico-cdmx-release-package.json")
     assert rows_known(Release) == 12
     assert rows_known(RecordParty) == RecordParty.objects.count() > 0
+
+
+def test_numbers_are_read_the_same_through_orjson_as_by_the_walk(tmp_path):
+    """`reading.plain` turns ijson's Decimals into numbers by an orjson round trip: whole
+    numbers become int, others float, as the Python walk it replaced (still the fallback
+    for integers beyond 64 bits) does, on every sample and on awkward numbers."""
+    awkward = b'{"a": [1.0, -0.0, 1.5e-05, 1E2, 12345678901234567.0, 3.14, 9007199254740993.0]}'
+    documents = [*(p.read_bytes() for p in sorted(SAMPLES.glob("*.json"))), awkward]
+    for document in documents:
+        parsed = next(ijson.items(io.BytesIO(document), "", use_float=False))
+        fast, walked = reading.plain(parsed), reading._walk(parsed)
+        assert json.dumps(fast) == json.dumps(walked)
+    huge = next(ijson.items(io.BytesIO(b'{"id": 123456789012345678901234, "v": 2.50}'), ""))
+    assert reading.plain(huge) == {"id": 123456789012345678901234, "v": 2.5}

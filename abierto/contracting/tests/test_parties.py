@@ -4,6 +4,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -167,8 +168,11 @@ def test_import_queries_do_not_grow_with_parties(jalisco, tmp_path):
 
     small = package(tmp_path, releases(1, "A"), "chico.json")
     large = package(tmp_path, releases(20, "B"), "grande.json")
+    # Both start with the content types' cache empty, whichever test ran before.
+    ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as few:
         run(jalisco, small)
+    ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as many:
         run(jalisco, large)
     assert RecordParty.objects.count() == 3 + 60

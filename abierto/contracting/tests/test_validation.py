@@ -8,6 +8,8 @@ in the ways publishers break them.
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -135,3 +137,111 @@ def test_structure_names_unknown_fields_and_codes_outside_their_lists_where_they
         ("additional_field", "tender/items/0/extra"): validation.WARNING,
         ("codelist_open", "parties/0/roles"): validation.WARNING,
     }
+
+
+def _walk_finds(release: dict[str, Any]) -> bool:
+    found: list[validation.Issue] = []
+    validation._structure(release, validation._prepared(), (), found)
+    return bool(found)
+
+
+def _spots(value: Any, node: validation._Node, spots: list) -> None:
+    """Where a release can be broken for the walk: (container, key, schema node) triples."""
+    if isinstance(value, dict) and node.properties is not None:
+        spots.append((value, None, node))
+        for key, item in value.items():
+            child = node.properties.get(key)
+            if child is not None:
+                if child.codelist:
+                    spots.append((value, key, child))
+                _spots(item, child, spots)
+    elif isinstance(value, list) and node.items is not None:
+        for index, item in enumerate(value):
+            if node.items.codelist:
+                spots.append((value, index, node.items))
+            _spots(item, node.items, spots)
+
+
+def _clean(value: Any, node: validation._Node) -> Any:
+    """A copy without what the walk reports: unknown keys dropped, codes outside their list
+    replaced by one of it (every sample release has something)."""
+    if node.codelist and isinstance(value, str | list):
+        first = min(node.codes)
+        if isinstance(value, str):
+            return value if value in node.codes else first
+        value = [v if not isinstance(v, str) or v in node.codes else first for v in value]
+    if isinstance(value, dict) and node.properties is not None:
+        return {
+            key: _clean(item, node.properties[key])
+            for key, item in value.items()
+            if key in node.properties
+        }
+    if isinstance(value, list) and node.items is not None:
+        return [_clean(item, node.items) for item in value]
+    return value
+
+
+def _break(release: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """A copy with one to three changes: an unknown key, a translation key (allowed when the
+    schema has its pattern), a code outside its codelist, a known code, a list of codes."""
+    broken = copy.deepcopy(release)
+    spots: list = []
+    _spots(broken, validation._prepared(), spots)
+    for container, key, node in rng.sample(spots, min(len(spots), rng.randint(1, 3))):
+        if key is None:
+            name = rng.choice(
+                ["campoPropio", "title_es", "title_es-MX", "name_123456789", "mi_title_es"]
+            )
+            container[name] = "x"
+        elif rng.random() < 0.5:
+            container[key] = "no-es-un-codigo"
+        else:
+            codes = sorted(node.codes)
+            container[key] = rng.choice(
+                [codes[0], [codes[0], "otro"], [codes[-1]], 7, {"code": "no"}, None]
+            )
+    return broken
+
+
+def test_the_structure_schema_clears_exactly_what_the_walk_clears(releases):
+    """`structure_issues` skips the walk when the compiled rules pass: they must pass exactly
+    the releases in which the walk finds nothing, as published and broken every way."""
+    rng = random.Random(20261127)
+    clean = [_clean(release, validation._prepared()) for release in releases]
+    assert not any(map(_walk_finds, clean))
+    checked = [*releases, *clean, *(_break(r, rng) for r in clean for _ in range(4))]
+    verdicts = [
+        (validation.structure_validator().is_valid(release), _walk_finds(release))
+        for release in checked
+    ]
+    assert [i for i, (valid, finds) in enumerate(verdicts) if valid == finds] == []
+    # Both kinds are there, so the agreement says something.
+    assert {finds for _, finds in verdicts} == {True, False}
+    assert sum(finds for _, finds in verdicts) > len(releases)
+
+
+def test_coherence_names_where_the_period_and_the_amount_are():
+    now = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+    release = {
+        "ocid": "ocds-xs1qbl-1",
+        "id": "1",
+        "date": "2027-01-01T00:00:00Z",
+        "tender": {"value": {"amount": 10}, "tenderPeriod": {"startDate": "2020-02-01"}},
+        "awards": [
+            {"id": "a", "value": {"amount": 5}},
+            {
+                "id": "b",
+                "value": {"amount": -1, "currency": "MXN"},
+                "contractPeriod": {
+                    "startDate": "2020-02-01T00:00:00Z",
+                    "endDate": "2020-01-01T00:00:00Z",
+                },
+            },
+        ],
+    }
+    found = [(i.type, i.path) for i in validation.coherence_issues(release, now=now)]
+    assert found == [
+        ("negative_amount", "awards/1/value/amount"),
+        ("period_order", "awards/1/contractPeriod"),
+        ("future_date", "date"),
+    ]
