@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from abierto.contracting.models import Record, RecordParty, RecordText
-from abierto.contracting.parties import plain_name
+from abierto.contracting.parties import PartyRow, plain_name
 from abierto.core.rows import insert
 
 # Enough for any real title and description; bounds a row for an abusive publisher.
@@ -32,7 +32,7 @@ WILDCARDS = frozenset("%_\\")
 RARE_SHARE = 0.10
 
 
-def document(record: Record, parties: list[RecordParty]) -> str:
+def document(record: Record, parties: list[PartyRow]) -> str:
     """The searchable line of a record (its parties as `parties.party_rows` gives them)."""
     compiled = record.compiled_release or {}
     tender = compiled.get("tender") if isinstance(compiled.get("tender"), dict) else {}
@@ -48,7 +48,7 @@ def document(record: Record, parties: list[RecordParty]) -> str:
     return plain_name(text)[:TEXT_LIMIT]
 
 
-def save(records: list[Record], parties: dict[int, list[RecordParty]]) -> None:
+def save(records: list[Record], parties: dict[int, list[PartyRow]]) -> None:
     """Write the search line of each record (saved, with its id), one statement for all."""
     insert(
         RecordText,

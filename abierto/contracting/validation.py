@@ -294,11 +294,18 @@ def release_issues(release: dict[str, Any], *, now: dt.datetime) -> list[Issue]:
 
 
 def currencies(compiled: dict[str, Any]) -> set[str]:
-    """Every currency used by a value in a compiled release."""
+    """Every currency used by a value (an object with an amount) in a compiled release."""
     found = set()
-    for _, value in _objects(compiled):
-        if "amount" in value and isinstance(value.get("currency"), str):
-            found.add(value["currency"])
+    # A stack, not recursion: the depth is the publisher's.
+    stack: list[Any] = [compiled]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "amount" in node and isinstance(node.get("currency"), str):
+                found.add(node["currency"])
+            stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        else:
+            stack.extend(v for v in node if isinstance(v, dict | list))
     return found
 
 

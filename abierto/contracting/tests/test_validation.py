@@ -245,3 +245,19 @@ def test_coherence_names_where_the_period_and_the_amount_are():
         ("period_order", "awards/1/contractPeriod"),
         ("future_date", "date"),
     ]
+
+
+def test_currencies_are_those_of_every_value_however_deep():
+    compiled = {
+        "tender": {"value": {"amount": 10, "currency": "MXN"}, "currency": "EUR"},
+        "contracts": [
+            {
+                "implementation": {
+                    "transactions": [{"value": {"amount": 1, "currency": "USD"}}, [{"x": 1}]]
+                }
+            }
+        ],
+        "planning": {"budget": {"amount": {"amount": 5, "currency": "CAD"}}},
+    }
+    assert validation.currencies(compiled) == {"MXN", "USD", "CAD"}
+    assert [i.type for i in validation.process_issues(compiled)] == ["mixed_currencies"]
