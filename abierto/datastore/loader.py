@@ -19,8 +19,9 @@ every value, as above.
 
 The full-text index comes last, in a transaction of its own (`schema.build_text_index`): it
 costs several times what writing the rows does (a Spanish tsvector per row on PostgreSQL),
-and the rows need not wait for it to serve. On PostgreSQL a VACUUM follows, so that filters
-count their rows in the indexes alone.
+and the rows need not wait for it to serve. Then `schema.settle`: on PostgreSQL a VACUUM, so
+that filters count their rows in the indexes alone; on SQLite a checkpoint that empties the
+write-ahead log the load filled.
 
 Memory stays constant whatever the file size: one batch of `BATCH_ROWS` rows at a time and
 a few counters per column (spreadsheets excepted: see `readers.py`).
@@ -103,7 +104,7 @@ def load_path(
         on_served(table)
     if schema.build_text_index(resource_id, table.physical, table.fields, indexes):
         table.text_index = True
-        schema.vacuum(table.physical)
+    schema.settle(table.physical)
     return table
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
+from pathlib import Path
 
 import pytest
+from django.db.utils import ConnectionHandler
 
 from abierto.datastore import schema
 from abierto.datastore.schema import Field
@@ -75,3 +78,46 @@ def test_full_text_index_ignores_accents():
         matches = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"
         sql = f"SELECT _id FROM {physical} WHERE _id IN ({matches})"
     assert _rows(sql, ["construccion"]) == [(1,)]
+
+
+def test_settling_a_sqlite_load_empties_its_write_ahead_log(tmp_path):
+    """A million-row load left 437 MB in SQLite's write-ahead log, which readers then search
+    for every page they read: `settle` checkpoints it into the file once the load is done.
+    A file database of its own (the suite's datastore lives in memory, without a log)."""
+    path = tmp_path / "datastore.sqlite3"
+    handler = ConnectionHandler(
+        {
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(path),
+                "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;"},
+            }
+        }
+    )
+    conn = handler["default"]
+    reader = sqlite3.connect(path)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("CREATE TABLE gasto (municipio text, monto integer)")
+        # A reader in the middle of a request holds the snapshot from before the load, so
+        # the automatic checkpoints at the load's commits cannot finish.
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM gasto").fetchone()
+        with conn.cursor() as cursor:
+            cursor.execute("BEGIN")  # one transaction, as a load is
+            cursor.executemany(
+                "INSERT INTO gasto VALUES (%s, %s)", [("Ocotlán", n) for n in range(100_000)]
+            )
+            cursor.execute("COMMIT")
+        reader.execute("COMMIT")
+        wal = Path(f"{path}-wal")
+        assert wal.stat().st_size > 1_000_000
+        schema.settle("gasto", conn)
+        assert wal.stat().st_size == 0
+        assert reader.execute("SELECT count(*), sum(monto) FROM gasto").fetchone() == (
+            100_000,
+            sum(range(100_000)),
+        )
+    finally:
+        reader.close()
+        conn.close()
