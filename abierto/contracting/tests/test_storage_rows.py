@@ -8,27 +8,19 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from abierto.contracting import importing
 from abierto.contracting.models import Release
 from abierto.core.rows import insert
 
-FIELDS = (
-    "publisher",
-    "ocid",
-    "release_id",
-    "date",
-    "tags",
-    "data",
-    "sha256",
-    "validity",
-    "issues",
-    "created_at",
-)
+# The columns the import writes, in its order (an import of its own is not needed here).
+FIELDS = importing.RELEASE_FIELDS
 
 
 def _row(publisher, release_id: str, data: str = '{"título": "Limpieza", "monto": 1.5}'):
     moment = dt.datetime(2017, 12, 31, 18, 30, tzinfo=dt.UTC)
     return (
         publisher.pk,
+        None,
         "ocds-87sd3t-1",
         release_id,
         connection.ops.adapt_datetimefield_value(moment),
