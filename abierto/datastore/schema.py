@@ -25,6 +25,7 @@ statement quotes them, and the registry records each field's id and type.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 import uuid
@@ -33,11 +34,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import ProgrammingError, connections, transaction
+from django.db import DatabaseError, ProgrammingError, connections, transaction
 from django.utils.translation import gettext as _
 
 from abierto.core import exports
 from abierto.datastore.routers import ALIAS
+
+logger = logging.getLogger(__name__)
 
 # CKAN's names for the column types (datastore_search's `fields[].type`).
 FIELD_TYPES = exports.FIELD_TYPES
@@ -412,6 +415,10 @@ def settle(physical: str, conn=None) -> None:
     except ProgrammingError:
         # Another load swapped its table in and dropped this one meanwhile.
         pass
+    except DatabaseError:
+        # The rows already serve: a VACUUM or checkpoint that cannot run now (a lock held
+        # too long) only leaves them slower until the database does it itself.
+        logger.warning("datastore: could not settle %s", physical, exc_info=True)
 
 
 def _index_text(cursor, physical: str, fields: list[Field]) -> None:
