@@ -217,19 +217,19 @@ class Loader:
 
     # --- one batch -------------------------------------------------------------------------
 
-    def row(self, prepared: Prepared) -> tuple:
-        adapt = connection.ops.adapt_datetimefield_value
+    def row(self, prepared: Prepared, stored_at: Any) -> tuple:
+        """The values of a release's row, in `RELEASE_FIELDS`' order."""
         return (
             self.publisher.pk,
             self.import_.pk,
             *prepared.key,
-            adapt(prepared.date),
+            connection.ops.adapt_datetimefield_value(prepared.date),
             _json(prepared.tags),
             prepared.data,
             prepared.sha256,
             prepared.validity,
             _json(prepared.issues),
-            adapt(self.now),
+            stored_at,
         )
 
     def _same_as_stored(self, stored: list[Prepared]) -> set[tuple[str, str]]:
@@ -286,7 +286,8 @@ class Loader:
                     )
             # Plain rows: `bulk_create` built a model object per release and prepared each
             # value through its field, a fifth of the import's CPU.
-            insert(Release, RELEASE_FIELDS, map(self.row, new))
+            stored_at = connection.ops.adapt_datetimefield_value(timezone.now())
+            insert(Release, RELEASE_FIELDS, (self.row(p, stored_at) for p in new))
             self.import_.releases_stored += len(new)
             self.pending.update(prepared.key[0] for prepared in new)
             if self.reader is not None:

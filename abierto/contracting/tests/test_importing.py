@@ -259,3 +259,9 @@ def test_numbers_are_read_the_same_through_orjson_as_by_the_walk(tmp_path):
         assert json.dumps(fast) == json.dumps(walked)
     huge = next(ijson.items(io.BytesIO(b'{"id": 123456789012345678901234, "v": 2.50}'), ""))
     assert reading.plain(huge) == {"id": 123456789012345678901234, "v": 2.5}
+
+
+def test_stored_releases_say_when_they_were_stored(cdmx):
+    import_ = run(cdmx, SAMPLES / "mexico-cdmx-release-package.json")
+    moments = set(Release.objects.values_list("created_at", flat=True))
+    assert moments and all(import_.started_at <= m <= import_.finished_at for m in moments)
