@@ -181,10 +181,10 @@ def _upsert(records: list[Record]) -> None:
         return (
             record.ocid,
             record.publisher_id,
-            fast_json.dumps(record.compiled_release).decode(),
+            fast_json.text(record.compiled_release),
             record.release_count,
             record.compile_error,
-            fast_json.dumps(record.issues).decode(),
+            fast_json.text(record.issues),
             adapt(record.updated_at),
             record.buyer_name,
             record.title,

@@ -92,10 +92,6 @@ RELEASE_FIELDS = (
 )
 
 
-def _json(value: Any) -> str:
-    return fast_json.dumps(value).decode()
-
-
 class Loader:
     """One import's run; keeps only counters, the grouped report and the current batch."""
 
@@ -206,7 +202,7 @@ class Loader:
                 key=(ocid, str(release_id)),
                 date=validation._date(data.get("date")),
                 tags=tags,
-                data=_json(data),
+                data=fast_json.text(data),
                 sha256=canonical_sha256(data),
                 validity=validity,
                 issues=[issue.as_dict() for issue in issues[:ISSUES_PER_RELEASE]],
@@ -224,11 +220,11 @@ class Loader:
             self.import_.pk,
             *prepared.key,
             connection.ops.adapt_datetimefield_value(prepared.date),
-            _json(prepared.tags),
+            fast_json.text(prepared.tags),
             prepared.data,
             prepared.sha256,
             prepared.validity,
-            _json(prepared.issues),
+            fast_json.text(prepared.issues),
             stored_at,
         )
 

@@ -35,6 +35,11 @@ def dumps(body: Any, default: Callable[[Any], Any] = str) -> bytes:
         return json.dumps(body, ensure_ascii=False, default=fallback).encode()
 
 
+def text(body: Any) -> str:
+    """`body` as JSON text, for a JSON column written as a plain value (core/rows.py)."""
+    return dumps(body).decode()
+
+
 def response(body: Any, status: int = 200) -> HttpResponse:
     """Django's JsonResponse, written faster: values as DjangoJSONEncoder writes them."""
     return HttpResponse(

@@ -38,20 +38,17 @@ def insert(
         return quote(meta.get_field(name).column)
 
     # Names come from the model's own fields, quoted; every value is a parameter.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(column, fields))}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    target = f"{quote(meta.db_table)} ({', '.join(map(column, fields))})"
+    sql = f"INSERT INTO {target} VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
     if update:
         changes = ", ".join(f"{column(name)} = excluded.{column(name)}" for name in update)
         sql += f" ON CONFLICT ({', '.join(map(column, unique))}) DO UPDATE SET {changes}"
     elif connection.vendor == "postgresql":
-        copy_sql = f"COPY {quote(meta.db_table)} ({', '.join(map(column, fields))}) FROM STDIN"
         # psycopg's own errors (a unique row twice, say) reach callers as Django's.
         with (
             connection.cursor() as cursor,
             connection.wrap_database_errors,
-            cursor.copy(copy_sql) as copy,
+            cursor.copy(f"COPY {target} FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)
