@@ -30,7 +30,7 @@ from abierto.catalog.ckan import (
 )
 from abierto.catalog.models import Dataset, Resource
 from abierto.core import audit
-from abierto.datastore import query, schema
+from abierto.datastore import counts, query, schema
 from abierto.datastore.routers import ALIAS
 from abierto.datastore.schema import Field, Table
 
@@ -318,8 +318,9 @@ def _lock_for_write(cursor, table_physical: str) -> None:
 
 
 def _fts_add(cursor, table_physical: str, fields: list[Field], where: str, params: list) -> None:
-    """Index the rows `where` selects, once their values are written. Before a load's index
-    build has finished there is no index to keep: the build reads these rows itself."""
+    """Index the rows `where` selects, and count their values (counts.py), once their values
+    are written. Before a load's index build has finished there is no index to keep: the
+    build reads these rows itself."""
     if not schema.has_text_index(cursor, table_physical):
         return
     fts = schema.quote(schema.fts_name(table_physical))
@@ -332,6 +333,7 @@ def _fts_add(cursor, table_physical: str, fields: list[Field], where: str, param
             params,
         )
         _recount_words(cursor, table_physical, "+", source, params)
+        counts.recount(cursor, table_physical, fields, "+", source, params)
         return
     cursor.execute(
         f"INSERT INTO {fts} (rowid, doc) SELECT _id, {schema.document_sql(fields, 't')} {source}",
@@ -356,7 +358,8 @@ def _recount_words(cursor, table_physical: str, sign: str, source: str, params: 
 
 
 def _fts_remove(cursor, table_physical: str, fields: list[Field], where: str, params: list) -> None:
-    """Take the rows `where` selects out of the index, before they change or go."""
+    """Take the rows `where` selects out of the index and the value counts, before they
+    change or go."""
     if not schema.has_text_index(cursor, table_physical):
         return
     fts = schema.quote(schema.fts_name(table_physical))
@@ -364,6 +367,7 @@ def _fts_remove(cursor, table_physical: str, fields: list[Field], where: str, pa
     if schema.is_postgres():
         _recount_words(cursor, table_physical, "-", source, params)
         cursor.execute(f"DELETE FROM {fts} WHERE _id IN (SELECT _id {source})", params)
+        counts.recount(cursor, table_physical, fields, "-", source, params)
         return
     # A contentless FTS5 table forgets a row only when given the values it indexed.
     cursor.execute(

@@ -19,7 +19,7 @@ from abierto.catalog.factories import (
 )
 from abierto.catalog.models import Resource
 from abierto.core.models import AuditEntry
-from abierto.datastore import schema
+from abierto.datastore import counts, schema
 from abierto.datastore.tests.tables import OBRAS_ROWS, indexed_columns, load
 
 pytestmark = pytest.mark.django_db(databases=["default", "datastore"])
@@ -364,6 +364,65 @@ def test_writes_keep_the_order_and_total_of_a_one_word_search(
     added = {"resource_id": rid, "method": "insert", "records": [{"clave": "C6", "nombre": "Pozo"}]}
     assert post(client, "datastore_upsert", added, editor_key).status_code == 200
     assert found() == (["C1", "C2", "C3", "C5", "C6"], 5)
+
+
+def test_writes_keep_the_totals_of_filters_exact(client, salud, editor_key, monkeypatch):
+    # On PostgreSQL the rows of frequent values are counted ahead (counts.py); upserts,
+    # inserts and deletes must keep those counts true.
+    monkeypatch.setattr(counts, "COUNTED_VALUE_ROWS", 1)
+    resource = ResourceFactory(dataset=DatasetFactory(publisher=salud))
+    rid = str(resource.uuid)
+    towns = ["Tala", "Tala", "Tala", "Ameca", "Ameca"]
+    created = post(
+        client,
+        "datastore_create",
+        {
+            "resource_id": rid,
+            "fields": [
+                {"id": "clave", "type": "text"},
+                {"id": "municipio", "type": "text"},
+                {"id": "activo", "type": "bool"},
+            ],
+            "primary_key": ["clave"],
+            "records": [
+                {"clave": f"C{n}", "municipio": m, "activo": n % 2 == 0}
+                for n, m in enumerate(towns)
+            ],
+        },
+        editor_key,
+    )
+    assert created.status_code == 200, created.content
+
+    def totals():
+        def total(filters):
+            found = get(
+                client, "datastore_search", resource_id=rid, limit=1, filters=json.dumps(filters)
+            )
+            return found.json()["result"]["total"]
+
+        return [
+            total({"municipio": "Tala"}),
+            total({"municipio": "Ameca"}),
+            total({"activo": True}),
+        ]
+
+    assert totals() == [3, 2, 3]
+    moved = {"resource_id": rid, "records": [{"clave": "C0", "municipio": "Ameca"}]}
+    assert post(client, "datastore_upsert", moved, editor_key).status_code == 200
+    assert totals() == [2, 3, 3]
+    added = {
+        "resource_id": rid,
+        "method": "insert",
+        "records": [{"clave": "C9", "municipio": "Tala", "activo": True}],
+    }
+    assert post(client, "datastore_upsert", added, editor_key).status_code == 200
+    assert totals() == [3, 3, 4]
+    more = {"resource_id": rid, "records": [{"clave": "C7", "municipio": "Tala", "activo": True}]}
+    assert post(client, "datastore_create", more, editor_key).status_code == 200
+    assert totals() == [4, 3, 5]
+    gone = {"resource_id": rid, "filters": {"municipio": "Ameca"}}
+    assert post(client, "datastore_delete", gone, editor_key).status_code == 200
+    assert totals() == [4, 0, 3]
 
 
 def test_delete_with_filters_removes_rows_and_without_drops_the_table(client, obras, editor_key):

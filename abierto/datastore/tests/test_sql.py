@@ -110,12 +110,17 @@ def test_writes_other_tables_and_private_tables_are_refused(tables, statement):
     assert check["records"] == [{"n": 5}]
 
 
-def test_the_word_counts_beside_a_private_table_are_refused(tables):
-    # What words a private table holds, and how often, is as private as the table.
+def test_the_word_and_value_counts_beside_a_private_table_are_refused(tables):
+    # What words and values a private table holds, and how often, is as private as the table.
     _public, private = tables
-    name = schema.words_name if schema.is_postgres() else schema.vocabulary_name
-    error = refused(f"SELECT * FROM {schema.quote(name(private.physical))}")
-    assert error.status in (403, 409)
+    names = (
+        [schema.words_name, schema.values_name]
+        if schema.is_postgres()
+        else [schema.vocabulary_name]
+    )
+    for name in names:
+        error = refused(f"SELECT * FROM {schema.quote(name(private.physical))}")
+        assert error.status in (403, 409)
 
 
 def test_a_statement_that_runs_too_long_is_stopped(tables, settings):
