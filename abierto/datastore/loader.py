@@ -40,6 +40,7 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
+from psycopg.copy import QueuedLibpqWriter
 
 from abierto.datastore import infer, readers, schema
 from abierto.datastore.errors import LoadError
@@ -339,7 +340,9 @@ def _copy_raw(cursor: Any, sql: str, send: Callable[[Callable[[bytes], Any]], in
         with transaction.atomic(using=ALIAS), cursor.db.wrap_database_errors:
             # Until the load's transaction ends; the dates pass 1 saw are day first or ISO.
             cursor.execute("SET LOCAL DateStyle = 'ISO, DMY'")
-            with cursor.copy(sql) as copy:
+            # A queue and a thread of psycopg's own write the bytes to the server, so that
+            # pass 1 (`send`) never waits for the socket while PostgreSQL is parsing.
+            with cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
                 expected = send(copy.write)
             if cursor.rowcount != expected:
                 # E.g. a line `\.`, which ends COPY's data: never serve part of a file.
