@@ -14,8 +14,9 @@ process, by:
 
 Every loader gets the same bytes and makes the same column types (the ones Abierto infers:
 text, date, int, numeric); the peers are told the types, Abierto finds them. Each figure is
-the median of several runs: rows/s, MB/s (file bytes), and peak memory (the child's own
-`ru_maxrss`: PostgreSQL's server processes are not counted), with the ratio to the peer;
+the median of several runs, interleaved (run k of every loader before run k + 1 of any):
+rows/s, MB/s (file bytes), and peak memory (the child's own `ru_maxrss`: PostgreSQL's
+server processes are not counted), with the ratio to the peer;
 and rows per CPU second (the loading process plus its PostgreSQL backend), which hold still
 on a shared machine where wall-clock rates follow the neighbours' load.
 Targets (issue): Abierto on PostgreSQL >= 80 % of COPY's rows/s, on SQLite >= 80 % of csv +
@@ -539,6 +540,7 @@ def run_ingestion(args: argparse.Namespace) -> list[IngestResult]:
         info = generate.ensure(rows)
         csv_path = generate.default_path(rows)
         print(f"\nIngestion of {csv_path.name}: {rows:,} rows, {info['bytes'] / 1e6:,.1f} MB")
+        planned: list[tuple[Loader, IngestResult, IngestResult | None, int]] = []
         for loader in loaders:
             result = IngestResult(loader.name, loader.label, rows, info["bytes"])
             results.append(result)
@@ -558,41 +560,61 @@ def run_ingestion(args: argparse.Namespace) -> list[IngestResult]:
             # Slow peers and references: once on the big file, to keep the run short.
             big = rows >= 1_000_000
             runs = 1 if big and (loader.slow or loader.reference) else args.runs
-            for run in range(1, runs + 1):
-                try:
-                    figures = run_once(loader, csv_path, args)
-                except RuntimeError as error:
-                    result.skipped = str(error).splitlines()[-1][:200]
-                    print(f"  {loader.name:<22} failed: {error}", flush=True)
-                    break
-                if figures["rows"] != rows:
-                    result.skipped = f"loaded {figures['rows']:,} rows of {rows:,}"
-                    print(f"  {loader.name:<22} {result.skipped}", flush=True)
-                    break
-                result.runs.append(figures)
-                if served is not None and figures.get("served"):
-                    served.runs.append(figures["served"])
-                    print(
-                        f"  rows serving after {figures['served']['seconds']:.2f} s, "
-                        "then the text index",
-                        flush=True,
-                    )
-                types = figures.get("types")
-                expected = dict(generate.COLUMNS)
-                if types and types != expected:
-                    differ = {k: v for k, v in types.items() if expected.get(k) != v}
-                    print(f"  note: {loader.name} inferred other types: {differ}")
-                phases = figures.get("phases")
-                if phases:
-                    print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
-                print(
-                    f"  run {run}: {loader.name:<22} {figures['seconds']:7.2f} s "
-                    f"{figures['rows_per_s']:10,.0f} rows/s {figures['mb_per_s']:6.1f} MB/s "
-                    f"peak {figures['peak_mb']:6.0f} MB  CPU {figures['cpu_s']:.2f} s"
-                    f" + server {figures['db_cpu_s']:.2f} s",
-                    flush=True,
-                )
+            planned.append((loader, result, served, runs))
+        # Run k of every loader before run k + 1 of any: this machine's speed drifts within
+        # minutes (COPY took 3.4 s, then 2.3 s twenty minutes later), and a ratio is only
+        # fair when the loader and its peer ran in the same minutes.
+        for run in range(1, max((p[3] for p in planned), default=0) + 1):
+            for loader, result, served, runs in planned:
+                if run > runs or result.skipped:
+                    continue
+                _ingest_run(loader, result, served, run, rows, csv_path, args)
     return results
+
+
+def _ingest_run(
+    loader: Loader,
+    result: IngestResult,
+    served: IngestResult | None,
+    run: int,
+    rows: int,
+    csv_path: Path,
+    args: argparse.Namespace,
+) -> None:
+    """One run of `loader`, its figures added to `result` (and `served`), or the reason it
+    failed set as `result.skipped`."""
+    try:
+        figures = run_once(loader, csv_path, args)
+    except RuntimeError as error:
+        result.skipped = str(error).splitlines()[-1][:200]
+        print(f"  {loader.name:<22} failed: {error}", flush=True)
+        return
+    if figures["rows"] != rows:
+        result.skipped = f"loaded {figures['rows']:,} rows of {rows:,}"
+        print(f"  {loader.name:<22} {result.skipped}", flush=True)
+        return
+    result.runs.append(figures)
+    if served is not None and figures.get("served"):
+        served.runs.append(figures["served"])
+        print(
+            f"  rows serving after {figures['served']['seconds']:.2f} s, then the text index",
+            flush=True,
+        )
+    types = figures.get("types")
+    expected = dict(generate.COLUMNS)
+    if types and types != expected:
+        differ = {k: v for k, v in types.items() if expected.get(k) != v}
+        print(f"  note: {loader.name} inferred other types: {differ}")
+    phases = figures.get("phases")
+    if phases:
+        print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
+    print(
+        f"  run {run}: {loader.name:<22} {figures['seconds']:7.2f} s "
+        f"{figures['rows_per_s']:10,.0f} rows/s {figures['mb_per_s']:6.1f} MB/s "
+        f"peak {figures['peak_mb']:6.0f} MB  CPU {figures['cpu_s']:.2f} s"
+        f" + server {figures['db_cpu_s']:.2f} s",
+        flush=True,
+    )
 
 
 def _has_loader() -> bool:
