@@ -95,6 +95,8 @@ def load_path(
     guess = _guess(reader, overrides)
     if guess is not None:
         fill = functools.partial(_copy_while_reading, reader, guess, overrides, progress)
+    elif (guess := _guess_sqlite(reader, overrides)) is not None:
+        fill = functools.partial(_insert_while_reading, reader, guess, overrides, progress)
     else:
         inference, rows_seen = _read(reader, progress)
         fill = functools.partial(
@@ -282,12 +284,16 @@ def _convert(batch: readers.Batch, fields: list[schema.Field], plan: list[Conver
         )
 
 
-def _insert(cursor, reader, physical, fields, plan, progress) -> int:
+def _insert_sql(physical: str, fields: list[schema.Field]) -> str:
     names = ", ".join(schema.quote(f.id) for f in fields)
     # Empty cells are NULL; SQLite's column affinity turns the canonical text of numbers
     # into INTEGER and REAL.
     marks = ", ".join(["NULLIF(%s, '')"] * len(fields))
-    sql = f"INSERT INTO {schema.quote(physical)} ({names}) VALUES ({marks})"
+    return f"INSERT INTO {schema.quote(physical)} ({names}) VALUES ({marks})"
+
+
+def _insert(cursor, reader, physical, fields, plan, progress) -> int:
+    sql = _insert_sql(physical, fields)
     rows = 0
     for batch in reader.batches(BATCH_ROWS):
         _convert(batch, fields, plan)
@@ -437,6 +443,82 @@ def _copy_while_reading(
     if progress is not None:
         progress(rows, 2 * reader.size)
     return guess.fields, rows
+
+
+def _guess_sqlite(reader: readers.Reader, overrides: Sequence[dict[str, Any]]) -> _Plan | None:
+    """On SQLite, for a delimited text file, the plan its first `GUESS_ROWS` rows suggest:
+    the loader then writes the rows as pass 1 reads them."""
+    if schema.connection().vendor == "postgresql" or not isinstance(reader, readers.CsvReader):
+        return None
+    sample = infer.Inference(len(reader.headers))
+    with contextlib.closing(reader.batches(GUESS_ROWS)) as batches:
+        for batch in batches:
+            sample.feed(batch.rows)
+            break
+    return _plan(reader, sample, overrides)
+
+
+def _insert_while_reading(
+    reader: readers.Reader,
+    guess: _Plan,
+    overrides: Sequence[dict[str, Any]],
+    progress: Progress | None,
+    cursor: Any,
+    physical: str,
+) -> tuple[list[schema.Field], int]:
+    """SQLite: pass 1 writes each batch it reads, converted as the first rows suggest, so
+    the file is parsed once, not twice (csv.reader was 2.8 of pass 2's 6.9 s for a million
+    rows). The rows are kept only if the whole file confirms the plan (the same types,
+    separators and conversions); otherwise — a late «N/D», a `007`, a value the guessed
+    conversion refuses — they are rolled back and pass 2 writes the file as planned from
+    every value, naming the row of any value that does not fit."""
+    inference = infer.Inference(len(reader.headers))
+    rows_seen = 0
+    sql = _insert_sql(physical, guess.fields)
+    try:
+        with transaction.atomic(using=ALIAS):
+            schema.create_table(cursor, physical, guess.fields)
+            writing = True
+            for batch in reader.scan(BATCH_ROWS):
+                inference.widen_to(len(reader.headers))
+                if len(batch):
+                    inference.feed_columns(batch.column)
+                    rows_seen += len(batch)
+                    if writing:
+                        writing = _write_columns(cursor, sql, batch, guess)
+                if progress is not None:
+                    progress(0, batch.position)
+            plan = _plan(reader, inference, overrides)
+            if not writing or not _same_writing(plan, guess):
+                raise _Misread
+    except _Misread:
+        return _fill(
+            reader, _plan(reader, inference, overrides), rows_seen, progress, cursor, physical
+        )
+    if progress is not None:
+        progress(rows_seen, 2 * reader.size)
+    return guess.fields, rows_seen
+
+
+def _write_columns(cursor, sql: str, batch: readers.Batch | readers.Columns, plan: _Plan) -> bool:
+    """Insert a first-pass batch as `plan` converts it; False, writing nothing, when a value
+    does not convert."""
+    columns = [list(batch.column(index)) for index in range(len(plan.columns))]
+    try:
+        for position, convert_all, _convert_one in plan.conversions:
+            columns[position] = convert_all(columns[position])
+    except infer.ParseError:
+        return False
+    cursor.executemany(sql, list(zip(*columns, strict=True)))
+    return True
+
+
+def _same_writing(plan: _Plan, guess: _Plan) -> bool:
+    """Whether `plan` writes every value as `guess` did: the same fields and separators, and
+    the same columns converted (a converter follows from its field's type and separator)."""
+    return plan.columns == guess.columns and [c[0] for c in plan.conversions] == [
+        c[0] for c in guess.conversions
+    ]
 
 
 def _copy(cursor, reader, physical, fields, plan, progress) -> int:

@@ -238,8 +238,10 @@ def test_messy_headers_become_safe_names(tmp_path):
 
 
 def test_progress_is_reported_for_both_passes(tmp_path, monkeypatch):
-    # Batch by batch, on the row path (PostgreSQL's raw COPY reports per megabyte read).
+    # Batch by batch, on the two-pass row path (PostgreSQL's raw COPY reports per megabyte
+    # read; SQLite's single pass, rows written as read, reports at its end).
     monkeypatch.setattr(loader, "_raw_options", lambda reader: None)
+    monkeypatch.setattr(loader, "_guess_sqlite", lambda reader, overrides: None)
     lines = ["n"] + [str(n) for n in range(12_000)]
     path = write(tmp_path, "n.csv", "\n".join(lines))
     calls = []
@@ -497,11 +499,93 @@ def test_a_file_copied_while_read_is_written_again_when_a_late_row_disagrees(
     assert [read for _n, read in calls] == sorted(read for _n, read in calls)
 
 
+# The surprises that change a column's type: the others only trouble PostgreSQL's COPY.
+SURPRISING_TYPES = (
+    "null marker",
+    "a word PostgreSQL takes for a date",
+    "a code with leading zeros",
+)
+
+
 @pytest.mark.parametrize("case", LATE_SURPRISES)
 def test_late_surprises_read_the_same_on_every_database(tmp_path, case):
     content, expected, typed = LATE_SURPRISES[case]
     resource_id, table = load(write(tmp_path, "tarde.csv", content))
     assert rows(resource_id) == expected
+
+
+sqlite_only = pytest.mark.skipif(
+    schema.is_postgres(), reason="SQLite only: PostgreSQL copies while pass 1 reads instead"
+)
+
+
+def _spy_second_passes(monkeypatch) -> list[int]:
+    """The rows each pass 2 (`_insert`, SQLite) wrote."""
+    written: list[int] = []
+    original = loader._insert
+
+    def spy(*args, **kwargs):
+        written.append(original(*args, **kwargs))
+        return written[-1]
+
+    monkeypatch.setattr(loader, "_insert", spy)
+    return written
+
+
+@sqlite_only
+def test_sqlite_writes_the_rows_as_pass_1_reads_them(tmp_path, monkeypatch):
+    # Parsed once: no second pass when the whole file confirms what the first rows said.
+    path = write(tmp_path, "plano.csv", PLAIN, encoding="cp1252")
+    second = _spy_second_passes(monkeypatch)
+    calls = []
+    resource_id, table = load(path, progress=lambda n, read: calls.append((n, read)))
+    assert second == [] and rows(resource_id) == PLAIN_ROWS
+    assert calls[-1] == (3, 2 * path.stat().st_size)
+    # The same rows and types as the two passes give.
+    monkeypatch.setattr(loader, "_guess_sqlite", lambda reader, overrides: None)
+    again, again_table = load(path)
+    assert second == [3] and rows(again) == PLAIN_ROWS
+    assert types(again_table) == types(table)
+
+
+@sqlite_only
+@pytest.mark.parametrize("case", LATE_SURPRISES)
+def test_sqlite_rows_written_while_read_are_written_again_when_a_late_row_disagrees(
+    tmp_path, monkeypatch, case
+):
+    content, expected, typed = LATE_SURPRISES[case]
+    monkeypatch.setattr(loader, "GUESS_ROWS", 2)
+    second = _spy_second_passes(monkeypatch)
+    path = write(tmp_path, "tarde.csv", content)
+    calls = []
+    resource_id, table = load(path, progress=lambda n, read: calls.append((n, read)))
+    assert rows(resource_id) == expected
+    assert table.row_count == len(expected)
+    assert {k: v for k, v in types(table).items() if v != "text" or k in typed} == typed
+    # The bar ends full and never goes back.
+    assert calls[-1] == (len(expected), 2 * path.stat().st_size)
+    assert [read for _n, read in calls] == sorted(read for _n, read in calls)
+    assert [n for n, _read in calls] == sorted(n for n, _read in calls)
+    # A second pass only where the first rows were wrong about the file.
+    assert second == ([len(expected)] if case in SURPRISING_TYPES else [])
+
+
+@sqlite_only
+def test_sqlite_a_value_the_dictionary_type_refuses_late_names_its_row(tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "GUESS_ROWS", 2)
+    resource_id, _table = load(write(tmp_path, "a.csv", "clave,n\n1,5\n"))
+    content = "clave,n\n1,6\n2,7\n3,8\n4,N/D por error\n5,9\n"
+    with pytest.raises(LoadError) as caught:
+        load(
+            write(tmp_path, "b.csv", content),
+            resource_id=resource_id,
+            fields=[{"id": "n", "type": "int"}],
+        )
+    assert caught.value.row == 5 and caught.value.column == "n"
+    assert rows(resource_id) == [(1, 1, 5)]
+    with schema.connection().cursor() as cursor:
+        tables = schema.connection().introspection.table_names(cursor)
+    assert schema.physical_name(resource_id, 2) not in tables
 
 
 @postgres_only
