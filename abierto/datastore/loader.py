@@ -15,7 +15,9 @@ the other, into a table of the types the first `GUESS_ROWS` rows suggest. Pass 1
 every value; when the whole file confirms those types, that copy is the table and there is
 no pass 2. When it does not (a late «N/D», a `007`, a `today` PostgreSQL would take for a
 date, a blank line), the copy is rolled back and pass 2 writes the file as planned from
-every value, as above.
+every value, as above. On SQLite a delimited file is likewise written as pass 1 reads it
+(`_insert_while_reading`): parsed once, not twice, kept only if the whole file confirms
+the plan of its first rows.
 
 The full-text index comes last, in a transaction of its own (`schema.build_text_index`): it
 costs several times what writing the rows does (a Spanish tsvector per row on PostgreSQL),
@@ -50,8 +52,9 @@ __all__ = ["BATCH_ROWS", "LoadError", "load_path"]
 
 BATCH_ROWS = 5000
 COPY_BLOCK = 1 << 20
-# The rows whose types decide, on PostgreSQL, the table a file is copied into while pass 1
-# reads it (pass 1 then confirms them on every value, or the copy is thrown away).
+# The rows whose types decide the table a file is copied (PostgreSQL) or written (SQLite)
+# into while pass 1 reads it (pass 1 then confirms them on every value, or the rows written
+# are thrown away).
 GUESS_ROWS = BATCH_ROWS
 
 Progress = Callable[[int, int], Any]
