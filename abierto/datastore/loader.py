@@ -399,12 +399,7 @@ def _guess(reader: readers.Reader, overrides: Sequence[dict[str, Any]]) -> _Plan
     the plan they suggest: the loader then copies the file while pass 1 reads it."""
     if schema.connection().vendor != "postgresql" or _raw_options(reader) is None:
         return None
-    sample = infer.Inference(len(reader.headers))
-    with contextlib.closing(reader.batches(GUESS_ROWS)) as batches:
-        for batch in batches:
-            sample.feed(batch.rows)
-            break
-    plan = _plan(reader, sample, overrides)
+    plan = _sample_plan(reader, overrides)
     # The sample may have shown a blank or ragged row.
     return plan if plan.copyable and _raw_options(reader) is not None else None
 
@@ -453,6 +448,11 @@ def _guess_sqlite(reader: readers.Reader, overrides: Sequence[dict[str, Any]]) -
     the loader then writes the rows as pass 1 reads them."""
     if schema.connection().vendor == "postgresql" or not isinstance(reader, readers.CsvReader):
         return None
+    return _sample_plan(reader, overrides)
+
+
+def _sample_plan(reader: readers.Reader, overrides: Sequence[dict[str, Any]]) -> _Plan:
+    """The plan the file's first `GUESS_ROWS` rows suggest."""
     sample = infer.Inference(len(reader.headers))
     with contextlib.closing(reader.batches(GUESS_ROWS)) as batches:
         for batch in batches:

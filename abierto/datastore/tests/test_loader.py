@@ -383,11 +383,10 @@ postgres_only = pytest.mark.skipif(
 )
 
 
-def _spy_raw_copies(monkeypatch) -> list[int | str]:
-    """The rows each raw COPY (the file handed to PostgreSQL as it is) stored, or
-    "refused"."""
+def _spy_rows(monkeypatch, name: str) -> list[int | str]:
+    """The rows each call of the loader's function `name` stored, or "refused"."""
     stored: list[int | str] = []
-    original = loader._copy_raw
+    original = getattr(loader, name)
 
     def spy(*args, **kwargs):
         try:
@@ -397,8 +396,14 @@ def _spy_raw_copies(monkeypatch) -> list[int | str]:
             raise
         return stored[-1]
 
-    monkeypatch.setattr(loader, "_copy_raw", spy)
+    monkeypatch.setattr(loader, name, spy)
     return stored
+
+
+def _spy_raw_copies(monkeypatch) -> list[int | str]:
+    """The rows each raw COPY (the file handed to PostgreSQL as it is) stored, or
+    "refused"."""
+    return _spy_rows(monkeypatch, "_copy_raw")
 
 
 @postgres_only
@@ -519,17 +524,9 @@ sqlite_only = pytest.mark.skipif(
 )
 
 
-def _spy_second_passes(monkeypatch) -> list[int]:
+def _spy_second_passes(monkeypatch) -> list[int | str]:
     """The rows each pass 2 (`_insert`, SQLite) wrote."""
-    written: list[int] = []
-    original = loader._insert
-
-    def spy(*args, **kwargs):
-        written.append(original(*args, **kwargs))
-        return written[-1]
-
-    monkeypatch.setattr(loader, "_insert", spy)
-    return written
+    return _spy_rows(monkeypatch, "_insert")
 
 
 @sqlite_only
