@@ -42,11 +42,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("contrasena-de-prueba-123")
 
 
+def _state_without_exercise() -> Jurisdiction:
+    # A state holds one exercise at most, and the sequence of codes wraps around the
+    # 32 states, so it can land on a state a fixture already gave an exercise.
+    for _ in range(32):
+        state = JurisdictionFactory()
+        if not Exercise.objects.filter(jurisdiction=state).exists():
+            return state
+    raise LookupError("every state already has an exercise")
+
+
 class ExerciseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Exercise
 
-    jurisdiction = factory.SubFactory(JurisdictionFactory)
+    jurisdiction = factory.LazyFunction(_state_without_exercise)
     name = factory.LazyAttribute(lambda o: f"Gobierno Abierto {o.jurisdiction.name}")
     slug = factory.LazyAttribute(lambda o: o.jurisdiction.slug)
     started_on = dt.date(2015, 1, 1)

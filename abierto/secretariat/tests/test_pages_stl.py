@@ -196,7 +196,7 @@ def test_agreements_filter_by_status(client, stl):
 def test_unknown_exercise_session_or_stl_is_not_found(client, stl):
     other = SecretariatFactory()
     foreign = SessionFactory(secretariat=other)
-    ExerciseFactory(jurisdiction=JurisdictionFactory(inegi_code="01"), slug="sin-stl")
+    ExerciseFactory(slug="sin-stl")
 
     assert client.get("/no-existe/stl/").status_code == 404
     assert client.get("/sin-stl/stl/").status_code == 404
