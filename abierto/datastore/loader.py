@@ -115,9 +115,13 @@ def load_path(
 
 
 def _read(
-    reader: readers.Reader, progress: Progress | None, tap: readers.Tap | None = None
+    reader: readers.Reader,
+    progress: Progress | None,
+    tap: readers.Tap | None = None,
+    each: Callable[[readers.Batch | readers.Columns], Any] | None = None,
 ) -> tuple[infer.Inference, int]:
-    """Pass 1: every value of the file through inference. The rows it read, too."""
+    """Pass 1: every value of the file through inference, each batch then handed to `each`.
+    The rows it read, too."""
     inference = infer.Inference(len(reader.headers))
     rows_seen = 0
     for batch in reader.scan(BATCH_ROWS, tap=tap):
@@ -125,6 +129,8 @@ def _read(
         if len(batch):  # a batch of blank lines only has none
             inference.feed_columns(batch.column)
             rows_seen += len(batch)
+            if each is not None:
+                each(batch)
         if progress is not None:
             progress(0, batch.position)
     return inference, rows_seen
@@ -475,29 +481,23 @@ def _insert_while_reading(
     separators and conversions); otherwise — a late «N/D», a `007`, a value the guessed
     conversion refuses — they are rolled back and pass 2 writes the file as planned from
     every value, naming the row of any value that does not fit."""
-    inference = infer.Inference(len(reader.headers))
-    rows_seen = 0
     sql = _insert_sql(physical, guess.fields)
+    writing = True
+
+    def write(batch: readers.Batch | readers.Columns) -> None:
+        nonlocal writing
+        if writing:  # once a value refuses the guessed conversion, pass 1 only reads
+            writing = _write_columns(cursor, sql, batch, guess)
+
     try:
         with transaction.atomic(using=ALIAS):
             schema.create_table(cursor, physical, guess.fields)
-            writing = True
-            for batch in reader.scan(BATCH_ROWS):
-                inference.widen_to(len(reader.headers))
-                if len(batch):
-                    inference.feed_columns(batch.column)
-                    rows_seen += len(batch)
-                    if writing:
-                        writing = _write_columns(cursor, sql, batch, guess)
-                if progress is not None:
-                    progress(0, batch.position)
+            inference, rows_seen = _read(reader, progress, each=write)
             plan = _plan(reader, inference, overrides)
             if not writing or not _same_writing(plan, guess):
                 raise _Misread
     except _Misread:
-        return _fill(
-            reader, _plan(reader, inference, overrides), rows_seen, progress, cursor, physical
-        )
+        return _fill(reader, plan, rows_seen, progress, cursor, physical)
     if progress is not None:
         progress(rows_seen, 2 * reader.size)
     return guess.fields, rows_seen

@@ -489,19 +489,28 @@ LATE_SURPRISES = {
 def test_a_file_copied_while_read_is_written_again_when_a_late_row_disagrees(
     tmp_path, monkeypatch, case
 ):
+    copies = _spy_raw_copies(monkeypatch)
+    expected = _loads_late_surprise_exactly(tmp_path, monkeypatch, case)
+    assert copies[:1] in (["refused"], [len(expected)]), "no COPY ran while pass 1 read"
+
+
+def _loads_late_surprise_exactly(tmp_path, monkeypatch, case: str) -> list[tuple]:
+    """Load LATE_SURPRISES[case] with the types guessed from its first 2 rows, check its rows,
+    types and progress bar (neither the bytes nor the rows it shows ever go back), and return
+    the rows expected."""
     content, expected, typed = LATE_SURPRISES[case]
     monkeypatch.setattr(loader, "GUESS_ROWS", 2)
-    copies = _spy_raw_copies(monkeypatch)
     path = write(tmp_path, "tarde.csv", content)
     calls = []
     resource_id, table = load(path, progress=lambda n, read: calls.append((n, read)))
-    assert copies[:1] in (["refused"], [len(expected)]), "no COPY ran while pass 1 read"
     assert rows(resource_id) == expected
     assert table.row_count == len(expected)
     assert {k: v for k, v in types(table).items() if v != "text" or k in typed} == typed
     # The bar ends full and never goes back.
     assert calls[-1] == (len(expected), 2 * path.stat().st_size)
     assert [read for _n, read in calls] == sorted(read for _n, read in calls)
+    assert [n for n, _read in calls] == sorted(n for n, _read in calls)
+    return expected
 
 
 # The surprises that change a column's type: the others only trouble PostgreSQL's COPY.
@@ -550,19 +559,8 @@ def test_sqlite_writes_the_rows_as_pass_1_reads_them(tmp_path, monkeypatch):
 def test_sqlite_rows_written_while_read_are_written_again_when_a_late_row_disagrees(
     tmp_path, monkeypatch, case
 ):
-    content, expected, typed = LATE_SURPRISES[case]
-    monkeypatch.setattr(loader, "GUESS_ROWS", 2)
     second = _spy_second_passes(monkeypatch)
-    path = write(tmp_path, "tarde.csv", content)
-    calls = []
-    resource_id, table = load(path, progress=lambda n, read: calls.append((n, read)))
-    assert rows(resource_id) == expected
-    assert table.row_count == len(expected)
-    assert {k: v for k, v in types(table).items() if v != "text" or k in typed} == typed
-    # The bar ends full and never goes back.
-    assert calls[-1] == (len(expected), 2 * path.stat().st_size)
-    assert [read for _n, read in calls] == sorted(read for _n, read in calls)
-    assert [n for n, _read in calls] == sorted(n for n, _read in calls)
+    expected = _loads_late_surprise_exactly(tmp_path, monkeypatch, case)
     # A second pass only where the first rows were wrong about the file.
     assert second == ([len(expected)] if case in SURPRISING_TYPES else [])
 
