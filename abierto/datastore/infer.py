@@ -233,11 +233,14 @@ TYPE_NAMES = {
 
 # Values already in the form both databases read for the type: a column whose every value
 # is canonical (pass 1 keeps track) is written as read, without converting anything.
+CANONICAL_NUMBERS = {
+    INT: r"-?(?:0|[1-9]\d{0,17})",
+    # Not `007`: a whole number with leading zeros is a code, which makes the column text.
+    NUMERIC: r"-?(?:0|[1-9]\d*|\d+\.\d+)",
+}
 _CANONICAL = {
     TEXT: None,
-    INT: re.compile(r"-?(?:0|[1-9]\d{0,17})").fullmatch,
-    # Not `007`: a whole number with leading zeros is a code, which makes the column text.
-    NUMERIC: re.compile(r"-?(?:0|[1-9]\d*|\d+\.\d+)").fullmatch,
+    **{kind: re.compile(pattern).fullmatch for kind, pattern in CANONICAL_NUMBERS.items()},
     DATE: re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch,  # once inference found them valid
 }
 
@@ -403,36 +406,39 @@ class Inference:
             if column.kind == TEXT:
                 continue  # most columns of most files, after the first rows
             # The column's distinct non-empty values, gathered in C.
-            present = set(filter(None, values(index)))
-            if not present:
-                continue  # nothing to learn (and how the rows are batched must not matter)
-            if (
-                column.canonical
-                and column.kind in (INT, NUMERIC)
-                and all(map(_CANONICAL[column.kind], present))
-            ):
-                continue  # plain numbers in a column of plain numbers: nothing to learn
-            quick = _QUICK.get((column.kind, column.decimal))
-            if quick is not None and all(map(quick, present)):
-                column.canonical = False
+            if present := set(filter(None, values(index))):
+                self.learn(column, present)
+            # else nothing to learn (and how the rows are batched must not matter)
+
+    def learn(self, column: Column, present: set[str]) -> None:
+        """Take the distinct non-empty values of a column in one batch."""
+        if (
+            column.canonical
+            and column.kind in (INT, NUMERIC)
+            and all(map(_CANONICAL[column.kind], present))
+        ):
+            return  # plain numbers in a column of plain numbers: nothing to learn
+        quick = _QUICK.get((column.kind, column.decimal))
+        if quick is not None and all(map(quick, present)):
+            column.canonical = False
+            return
+        # Dates, booleans and the like repeat: each distinct value is parsed once.
+        present -= column.known
+        for value in present:
+            if is_null(value) or column.fits(value):
                 continue
-            # Dates, booleans and the like repeat: each distinct value is parsed once.
-            present -= column.known
-            for value in present:
-                if is_null(value) or column.fits(value):
-                    continue
-                column.see(value)
-                if column.kind == TEXT:
-                    break
-            canonical = _CANONICAL.get(column.kind)  # type: ignore[arg-type]
-            if column.canonical and (canonical is None or not all(map(canonical, present))):
-                column.canonical = False
-            if column.dmy_dates and not all(map(_COPY_DATE, present)):
-                column.dmy_dates = False
-            if column.kind in _REMEMBERED:
-                if len(column.known) > MAX_KNOWN:
-                    column.known.clear()
-                column.known |= present
+            column.see(value)
+            if column.kind == TEXT:
+                break
+        canonical = _CANONICAL.get(column.kind)  # type: ignore[arg-type]
+        if column.canonical and (canonical is None or not all(map(canonical, present))):
+            column.canonical = False
+        if column.dmy_dates and not all(map(_COPY_DATE, present)):
+            column.dmy_dates = False
+        if column.kind in _REMEMBERED:
+            if len(column.known) > MAX_KNOWN:
+                column.known.clear()
+            column.known |= present
 
     def fields(self) -> list[tuple[str, str | None]]:
         """Each column's type and decimal separator (POINT, COMMA or None)."""

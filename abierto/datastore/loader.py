@@ -15,7 +15,13 @@ the other, into a table of the types the first `GUESS_ROWS` rows suggest. Pass 1
 every value; when the whole file confirms those types, that copy is the table and there is
 no pass 2. When it does not (a late «N/D», a `007`, a `today` PostgreSQL would take for a
 date, a blank line), the copy is rolled back and pass 2 writes the file as planned from
-every value, as above. On SQLite a delimited file is likewise written as pass 1 reads it
+every value, as above. There pass 1 is Arrow's reader (`columnar.py`, in C, quicker than
+COPY), which also checks every byte past the first megabyte of a file taken for UTF-8
+(`readers.CsvReader(whole_encoding=False)`); anything it refuses sends the load back to the
+whole file's encoding and the Python pass. The table gets its primary key after the COPY
+(`schema.add_key`): built at once it costs PostgreSQL a quarter of what keeping it during
+the COPY does.
+On SQLite a delimited file is likewise written as pass 1 reads it
 (`_insert_while_reading`): parsed once, not twice, kept only if the whole file confirms
 the plan of its first rows.
 
@@ -42,9 +48,8 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
-from psycopg.copy import QueuedLibpqWriter
 
-from abierto.datastore import infer, readers, schema
+from abierto.datastore import columnar, infer, readers, schema
 from abierto.datastore.errors import LoadError
 from abierto.datastore.routers import ALIAS
 
@@ -61,7 +66,8 @@ Progress = Callable[[int, int], Any]
 Served = Callable[[schema.Table], Any]
 # A column to rewrite: its position, its batch converter and its one-value converter.
 Conversion = tuple[int, Callable[[Sequence[str]], list[str]], Callable[[str], str | None]]
-# Creates and fills the new physical table: (cursor, physical name) -> (fields, rows).
+# Creates (without its primary key: `_write` adds it) and fills the new physical table:
+# (cursor, physical name) -> (fields, rows).
 Fill = Callable[[Any, str], tuple[list[schema.Field], int]]
 
 
@@ -90,22 +96,29 @@ def load_path(
     their kind (CKAN's `indexes`, kept by the resource). Raises LoadError; the previous
     table, if any, is left serving.
     """
-    reader = readers.open_reader(path, format or "")
-    if notes is not None:
-        notes.extend(str(note) for note in reader.notes)
-    _names(reader.headers)  # refuse 10,000 columns before reading 10,000 columns of data
-    overrides = fields or []
-    guess = _guess(reader, overrides)
-    if guess is not None:
-        fill = functools.partial(_copy_while_reading, reader, guess, overrides, progress)
-    elif (guess := _guess_sqlite(reader, overrides)) is not None:
-        fill = functools.partial(_insert_while_reading, reader, guess, overrides, progress)
-    else:
-        inference, rows_seen = _read(reader, progress)
-        fill = functools.partial(
-            _fill, reader, _plan(reader, inference, overrides), rows_seen, progress
-        )
-    table = _write(resource_id, fill, public=public)
+    # A UTF-8 file's first megabyte is enough to begin: on PostgreSQL, Arrow checks every
+    # other byte as pass 1 reads the file beside COPY (`_copy_while_reading`); every other
+    # way reads the whole file for its encoding first (`check_encoding`).
+    reader = readers.open_reader(path, format or "", whole_encoding=False)
+    try:
+        _names(reader.headers)  # refuse 10,000 columns before reading 10,000 columns of data
+        overrides = fields or []
+        guess = _guess(reader, overrides)
+        if guess is not None:
+            fill = functools.partial(_copy_while_reading, reader, guess, overrides, progress)
+        else:
+            reader.check_encoding()
+            if (guess := _guess_sqlite(reader, overrides)) is not None:
+                fill = functools.partial(_insert_while_reading, reader, guess, overrides, progress)
+            else:
+                inference, rows_seen = _read(reader, progress)
+                fill = functools.partial(
+                    _fill, reader, _plan(reader, inference, overrides), rows_seen, progress
+                )
+        table = _write(resource_id, fill, public=public)
+    finally:
+        if notes is not None:  # the encoding's, as found in the end
+            notes.extend(str(note) for note in reader.notes)
     if on_served is not None:
         on_served(table)
     if schema.build_text_index(resource_id, table.physical, table.fields, indexes):
@@ -119,9 +132,21 @@ def _read(
     progress: Progress | None,
     tap: readers.Tap | None = None,
     each: Callable[[readers.Batch | readers.Columns], Any] | None = None,
+    *,
+    arrow: bool = True,
 ) -> tuple[infer.Inference, int]:
     """Pass 1: every value of the file through inference, each batch then handed to `each`.
-    The rows it read, too."""
+    The rows it read, too.
+
+    Unless `arrow` is false, a delimited file without `each` is read by Arrow
+    (`columnar.scan`) when it can be; if Arrow refuses it, the Python pass reads it, unless
+    `tap` has been given part of it: then _Misread."""
+    if arrow and each is None and columnar.readable(reader):
+        try:
+            return columnar.scan(reader, progress, tap=tap)
+        except columnar.Unreadable:
+            if tap is not None:
+                raise _Misread from None
     inference = infer.Inference(len(reader.headers))
     rows_seen = 0
     for batch in reader.scan(BATCH_ROWS, tap=tap):
@@ -210,6 +235,7 @@ def _write(resource_id: uuid.UUID | str, fill: Fill, *, public: bool) -> schema.
         with transaction.atomic(using=ALIAS):
             with connection.cursor() as cursor:
                 fields, rows = fill(cursor, physical)
+                schema.add_key(cursor, physical)
                 schema.analyze(cursor, physical)
             return schema.swap(
                 resource_id,
@@ -240,7 +266,7 @@ def _fill(
 ) -> tuple[list[schema.Field], int]:
     """Pass 2: create the table and write the rows pass 1 planned for."""
     fields = plan.fields
-    schema.create_table(cursor, physical, fields)
+    schema.create_table(cursor, physical, fields, keyed=False)
     if cursor.db.vendor != "postgresql":
         return fields, _insert(cursor, reader, physical, fields, plan.conversions, progress)
     if plan.copyable and _raw_options(reader) is not None:
@@ -355,9 +381,10 @@ def _copy_raw(cursor: Any, sql: str, send: Callable[[Callable[[bytes], Any]], in
         with transaction.atomic(using=ALIAS), cursor.db.wrap_database_errors:
             # Until the load's transaction ends; the dates pass 1 saw are day first or ISO.
             cursor.execute("SET LOCAL DateStyle = 'ISO, DMY'")
-            # A queue and a thread of psycopg's own write the bytes to the server, so that
-            # pass 1 (`send`) never waits for the socket while PostgreSQL is parsing.
-            with cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
+            # psycopg's own writer: pass 1 (`send`) waits whenever the socket is full, and
+            # being quicker than PostgreSQL's parsing it loses nothing by waiting. (Its
+            # queued writer, kept while pass 1 was the slower, buffers up to 128 MB.)
+            with cursor.copy(sql) as copy:
                 expected = send(copy.write)
             if cursor.rowcount != expected:
                 # E.g. a line `\.`, which ends COPY's data: never serve part of a file.
@@ -405,7 +432,14 @@ def _guess(reader: readers.Reader, overrides: Sequence[dict[str, Any]]) -> _Plan
     the plan they suggest: the loader then copies the file while pass 1 reads it."""
     if schema.connection().vendor != "postgresql" or _raw_options(reader) is None:
         return None
-    plan = _sample_plan(reader, overrides)
+    if not columnar.readable(reader):
+        reader.check_encoding()  # only Arrow's pass 1 checks the bytes as it reads them
+    try:
+        plan = _sample_plan(reader, overrides)
+    except LoadError:
+        if not reader.check_encoding():  # the sample went past the first megabyte, into cp1252
+            raise
+        plan = _sample_plan(reader, overrides)
     # The sample may have shown a blank or ragged row.
     return plan if plan.copyable and _raw_options(reader) is not None else None
 
@@ -432,14 +466,15 @@ def _copy_while_reading(
 
     try:
         with transaction.atomic(using=ALIAS):
-            schema.create_table(cursor, physical, guess.fields)
+            schema.create_table(cursor, physical, guess.fields, keyed=False)
             rows = _copy_raw(cursor, _raw_copy_sql(reader, physical, guess.fields), send)
             plan = _plan(reader, read[0][0], overrides)
             if plan.columns != guess.columns or not plan.copyable or not _raw_options(reader):
                 raise _Misread
     except _Misread:
-        if not read:  # COPY refused to start, or a write failed: pass 1 did not end
-            read.append(_read(reader, progress))
+        reader.check_encoding()  # Arrow may have refused a byte that is not UTF-8
+        if not read:  # COPY refused to start, a write failed or Arrow refused the file
+            read.append(_read(reader, progress, arrow=False))
         inference, rows_seen = read[0]
         return _fill(
             reader, _plan(reader, inference, overrides), rows_seen, progress, cursor, physical
@@ -491,7 +526,7 @@ def _insert_while_reading(
 
     try:
         with transaction.atomic(using=ALIAS):
-            schema.create_table(cursor, physical, guess.fields)
+            schema.create_table(cursor, physical, guess.fields, keyed=False)
             inference, rows_seen = _read(reader, progress, each=write)
             plan = _plan(reader, inference, overrides)
             if not writing or not _same_writing(plan, guess):

@@ -116,6 +116,12 @@ class Reader:
         if rows:
             yield self._batch(rows, numbers, position)
 
+    def check_encoding(self) -> bool:
+        """Read every byte for the file's encoding, if the constructor was told not to
+        (a delimited file's `whole_encoding=False`), and say whether it changed. Raises
+        LoadError as the constructor does (a NUL byte, an overlong line)."""
+        return False
+
     def scan(self, size: int, *, tap: Tap | None = None) -> Iterator[Batch | Columns]:
         """The first pass: the batches of `batches(first_pass=True)`, or, where a reader
         can, the same values as `Columns` (cheaper: no row is built)."""
@@ -163,7 +169,7 @@ TAP_BLOCK = 64 * 1024
 SCAN_CHARS = 1 << 18
 
 
-class _Tapped(io.RawIOBase):
+class Tapped(io.RawIOBase):
     """A binary file whose bytes, as they are read, are also handed to `tap`."""
 
     def __init__(self, raw: io.BufferedReader, tap: Tap) -> None:
@@ -180,20 +186,24 @@ class _Tapped(io.RawIOBase):
 
 
 class CsvReader(Reader):
-    def __init__(self, path: Path, *, delimiter: str = None) -> None:
+    def __init__(self, path: Path, *, delimiter: str = None, whole_encoding: bool = True) -> None:
+        """`whole_encoding=False` takes a first megabyte of UTF-8 for a file of UTF-8
+        without reading the rest (see `sniff.detect_encoding`): the caller checks the rest,
+        or calls `check_encoding` before reading past that megabyte."""
         super().__init__(path=path, size=os.path.getsize(path))
         with open(path, "rb") as stream:
-            self.encoding = sniff.detect_encoding(stream)
+            self.encoding = sniff.detect_encoding(stream, whole=whole_encoding)
             sample = sniff.sample_text(stream, self.encoding)
+        # Whether every byte was read to find the encoding.
+        self.encoding_checked = whole_encoding or self.encoding not in sniff.UTF8_NAMES
         self.delimiter = delimiter or sniff.detect_delimiter(sample)
-        self.notes = [
-            _("Codificación: %(encoding)s. Separador: %(delimiter)s.")
-            % {
-                "encoding": sniff.encoding_name(self.encoding),
-                "delimiter": sniff.DELIMITER_NAMES.get(self.delimiter, self.delimiter),
-            }
-        ]
-        first = next(self._records(), None)
+        self.notes = [self._encoding_note()]
+        try:
+            first = next(self._records(), None)
+        except LoadError:
+            if not self.check_encoding():  # a header past the first megabyte, in cp1252
+                raise
+            first = next(self._records(), None)
         if first is None:
             raise LoadError(_("El archivo está vacío."))
         _number, cells, _position = first
@@ -203,6 +213,24 @@ class CsvReader(Reader):
             self.notes.append(
                 _("La primera fila tiene datos, no nombres: las columnas se llaman columna_N.")
             )
+
+    def _encoding_note(self) -> str:
+        return _("Codificación: %(encoding)s. Separador: %(delimiter)s.") % {
+            "encoding": sniff.encoding_name(self.encoding),
+            "delimiter": sniff.DELIMITER_NAMES.get(self.delimiter, self.delimiter),
+        }
+
+    def check_encoding(self) -> bool:
+        if self.encoding_checked:
+            return False
+        with open(self.path, "rb") as stream:
+            encoding = sniff.detect_encoding(stream)
+        self.encoding_checked = True
+        if encoding == self.encoding:
+            return False
+        self.encoding = encoding
+        self.notes[0] = self._encoding_note()
+        return True
 
     def _records(self) -> Iterator[tuple[int, list[str], int]]:
         """The first non-blank record (for the header)."""
@@ -268,7 +296,7 @@ class CsvReader(Reader):
     @contextlib.contextmanager
     def _open(self, tap: Tap | None) -> Iterator[tuple[BinaryIO, io.TextIOWrapper]]:
         with open(self.path, "rb") as raw:
-            source = raw if tap is None else io.BufferedReader(_Tapped(raw, tap), TAP_BLOCK)
+            source = raw if tap is None else io.BufferedReader(Tapped(raw, tap), TAP_BLOCK)
             yield raw, io.TextIOWrapper(source, encoding=self.encoding, newline="")
 
     def _skip_header(self, reader: Iterator[list[str]]) -> int:
@@ -522,14 +550,15 @@ class JsonLinesReader(Reader):
 SNIFF_BLANK = 64 * 1024
 
 
-def open_reader(path: Path | str, fmt: str) -> Reader:
-    """The reader for a file of format `fmt` (CSV, TSV, XLSX, XLS, ODS, JSONL, NDJSON)."""
+def open_reader(path: Path | str, fmt: str, *, whole_encoding: bool = True) -> Reader:
+    """The reader for a file of format `fmt` (CSV, TSV, XLSX, XLS, ODS, JSONL, NDJSON);
+    `whole_encoding` as CsvReader takes it."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).upper()
     if fmt in ("CSV", "TXT"):
-        return CsvReader(path)
+        return CsvReader(path, whole_encoding=whole_encoding)
     if fmt == "TSV":
-        return CsvReader(path, delimiter="\t")
+        return CsvReader(path, delimiter="\t", whole_encoding=whole_encoding)
     if fmt in SPREADSHEET_FORMATS:
         return SpreadsheetReader(path)
     if fmt in JSONL_FORMATS:

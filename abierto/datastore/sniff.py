@@ -39,8 +39,16 @@ def encoding_name(encoding: str) -> str:
     return str(ENCODING_NAMES.get(encoding, "UTF-16" if encoding == "utf-16" else encoding))
 
 
-def detect_encoding(stream: BinaryIO) -> str:
-    """The encoding of the whole file (read to its end, then rewound)."""
+UTF8_NAMES = frozenset({"utf-8", "utf-8-sig"})
+
+
+def detect_encoding(stream: BinaryIO, *, whole: bool = True) -> str:
+    """The encoding of the whole file (read to its end, then rewound).
+
+    With `whole=False`, a file whose first megabyte is UTF-8 is said to be UTF-8 without
+    reading further (nor looking there for NUL bytes or long lines): the caller has the
+    rest checked (PostgreSQL's loader: Arrow checks every byte as it reads the file, and
+    anything it refuses sends the load back to `whole=True`)."""
     stream.seek(0)
     first = stream.read(CHUNK_BYTES)
     if not first.strip():
@@ -90,6 +98,9 @@ def detect_encoding(stream: BinaryIO) -> str:
             )
         offset += len(chunk)
         lines += chunk.count(b"\n")
+        if is_utf8 and not whole and len(chunk) == CHUNK_BYTES:
+            stream.seek(0)  # the caller checks the rest (a character may be cut at the end)
+            return "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
         chunk = stream.read(CHUNK_BYTES)
     if is_utf8:
         try:
