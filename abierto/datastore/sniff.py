@@ -6,7 +6,9 @@ file whose beginning is plain ASCII would break it halfway (CKAN's xloader falls
 cp1252 blindly for that reason). `detect_encoding` therefore reads the whole file in 1 MB
 chunks — in C, about a second for a gigabyte — and picks, in order: UTF-16 (BOM), UTF-8 with
 BOM, UTF-8, Windows-1252, Latin-1 (which maps every byte). A file with NUL bytes and no
-UTF-16 BOM is binary (a spreadsheet, a PDF or a zip renamed .csv) and is refused.
+UTF-16 BOM is binary (a spreadsheet, a PDF or a zip renamed .csv) and is refused. (On
+PostgreSQL the loader may begin from the first megabyte, `whole=False`, because its Arrow pass
+checks every further byte before the load can succeed.)
 """
 
 from __future__ import annotations
