@@ -645,6 +645,21 @@ def test_a_windows_1252_byte_past_the_first_megabyte_makes_the_file_windows_1252
     assert "Windows-1252" in notes[0]
 
 
+def test_a_windows_1252_byte_within_the_first_rows_past_the_first_megabyte(tmp_path):
+    # The first rows, which choose how the file is written, reach past the first megabyte.
+    line = "Zapopan," + "x" * 240 + "\n"
+    path = tmp_path / "anchas.csv"
+    path.write_bytes(
+        ("municipio,nota\n" + line * 4_500).encode()
+        + ("Ocotlán," + "y" * 240 + "\n").encode("cp1252")
+    )
+    notes: list[str] = []
+    resource_id, table = load(path, notes=notes)
+    assert table.row_count == 4_501
+    assert rows(resource_id)[-1][1] == "Ocotlán"
+    assert "Windows-1252" in notes[0]
+
+
 @postgres_only
 def test_postgres_reads_a_regular_file_once_with_arrow_and_keys_the_table(tmp_path, monkeypatch):
     path = write(tmp_path, "plano.csv", PLAIN, encoding="cp1252")
