@@ -40,7 +40,7 @@ BLOCK_BYTES = 1 << 18
 # Arrow's regular expressions are RE2's, whose `\d` is ASCII; a value only the standard
 # library's `\d` takes (`٣`) fails this check and goes to `learn`, which decides as before.
 _PLAIN = {
-    kind: f"^(?:{pattern.replace(chr(92) + 'd', '[0-9]')})?$"
+    kind: "^(?:" + pattern.replace(r"\d", "[0-9]") + ")?$"
     for kind, pattern in infer.CANONICAL_NUMBERS.items()
 }
 # The encodings of sniff's names that Arrow is asked to read (it transcodes the others).

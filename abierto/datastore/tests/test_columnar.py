@@ -62,6 +62,12 @@ def test_a_windows_1252_file_is_read_alike(tmp_path):
     assert arrow[0] == [("text", None), ("numeric", ",")]
 
 
+def test_a_file_with_a_byte_order_mark_and_no_header_is_read_alike(tmp_path):
+    arrow, python = _both(_file(tmp_path, "1,2017-01-31\n2,2017-02-28\n", encoding="utf-8-sig"))
+    assert arrow == python
+    assert arrow[0] == [("int", None), ("date", None)] and arrow[3] == 2
+
+
 REFUSED = {
     "a blank line": "a,b\n1,2\n\n3,4\n",
     "a short row": "a,b\n1,2\n3\n",
