@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.db import connections
+from django.test import override_settings
 
 from abierto.core.factories import OrganizationFactory, UserFactory
 from abierto.plans.factories import (
@@ -21,6 +22,15 @@ from abierto.plans.factories import (
     CommitteeMemberFactory,
     MilestoneFactory,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing():
+    """Django's default hasher spends half a second of CPU on every password it stores, by
+    design; the suite stores thousands (every user a factory makes), which cost it minutes.
+    Passwords are still checked the same way, through a hasher made for tests."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
