@@ -10,9 +10,14 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+from itertools import groupby
+
 import pytest
 from django.core.cache import cache
-from django.db import connections
+from django.core.management import call_command
+from django.db import connections, transaction
 from django.test import override_settings
 
 from abierto.core.factories import OrganizationFactory, UserFactory
@@ -53,6 +58,55 @@ def _isolated_files(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+DEMO_ONCE = "jalisco_demo_once"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """In a module that loads the demo once, its tests without the demo run first.
+
+    The demo loaded once stays until the module's last test (see `jalisco_demo_once`): a test
+    of the same module that wants an empty database must run before it is loaded. Only
+    neighbouring tests of one module are reordered, after pytest-django has put its
+    database tests first, so every worker sees the same order."""
+    items[:] = [
+        item
+        for _, run in groupby(items, key=lambda item: getattr(item, "module", None))
+        for item in sorted(run, key=lambda each: DEMO_ONCE in each.fixturenames)
+    ]
+
+
+@pytest.fixture(scope="module")
+def jalisco_demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The Jalisco demo (`manage.py load_demo`) loaded once for the module that asks for it.
+
+    Loading it takes seconds; a module with a dozen tests that only read it paid that a dozen
+    times. It is loaded in a transaction that stays open until the module's last test and is
+    then rolled back, and every test still runs in a savepoint of its own, so what a test
+    changes is undone before the next. Yields the folder of the files the load stored (the
+    contracting imports), which `jalisco_demo` copies into each test's own MEDIA_ROOT."""
+    media = tmp_path_factory.mktemp("demo-media")
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block.__enter__()
+        try:
+            with override_settings(MEDIA_ROOT=media, PAGE_CACHE_SECONDS=0):
+                call_command("load_demo", verbosity=0)
+        except BaseException:
+            block.__exit__(*sys.exc_info())
+            raise
+    yield media
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        block.__exit__(None, None, None)
+
+
+@pytest.fixture
+def jalisco_demo(jalisco_demo_once, db, settings):
+    """The Jalisco demo for one test, loaded once per module (`jalisco_demo_once`)."""
+    shutil.copytree(jalisco_demo_once, settings.MEDIA_ROOT, dirs_exist_ok=True)
 
 
 @pytest.fixture

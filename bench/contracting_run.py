@@ -54,6 +54,18 @@ TARGET_PEAK_MB = 400.0
 TARGET_RECORD_P99_MS = 50.0
 SEARCH_QUERY = "limpieza"
 SEARCH_FILTERS = "&metodo=direct&anio=2023&moneda=MXN&orden=-monto"
+# What is served under load: name, path ("{random}": a random record per request).
+# The record endpoint before the searches: an uncached search at scale leaves the database busy
+# for a while after its run.
+TARGETS = {
+    "minimal": ("minimal JSON view", "/bench/minimal/"),
+    "record": ("record endpoint, random ocids", "/contrataciones/ocid/{random}/registro.json"),
+    "search": ("search page, q", f"/contrataciones/?q={SEARCH_QUERY}"),
+    "search-filters": (
+        "search page, q + filters",
+        f"/contrataciones/?q={SEARCH_QUERY}{SEARCH_FILTERS}",
+    ),
+}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -72,6 +84,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--idle-wait", type=float, default=5)
+    parser.add_argument(
+        "--targets",
+        default=",".join(TARGETS),
+        help=f"URLs served under load, of {','.join(TARGETS)}",
+    )
     parser.add_argument("--page-cache", default="on,off", help="serve with the cache on, off")
     parser.add_argument(
         "--redis-url",
@@ -89,6 +106,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.runs, args.duration, args.warmup, args.idle_wait = 1, 5, 2, 1
         args.validate_sample = min(args.validate_sample, 1000)
     args.phases = [p for p in args.phases.split(",") if p]
+    args.targets = [t for t in args.targets.split(",") if t]
+    unknown = set(args.targets) - set(TARGETS)
+    if unknown:
+        parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
     unknown = set(args.phases) - set(PHASES)
     if unknown:
         parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
@@ -328,14 +349,7 @@ def _child_serve(args: argparse.Namespace, url: str) -> int:
         + "\n"
     )
     os.environ["BENCH_PATHS"] = str(paths_file)
-    # The record endpoint before the searches: an uncached search at scale leaves the
-    # database busy for a while after its run.
-    targets = [
-        ("minimal JSON view", "/bench/minimal/", None),
-        ("record endpoint, random ocids", "/contrataciones/ocid/{random}/registro.json", "r"),
-        ("search page, q", f"/contrataciones/?q={SEARCH_QUERY}", None),
-        ("search page, q + filters", f"/contrataciones/?q={SEARCH_QUERY}{SEARCH_FILTERS}", None),
-    ]
+    targets = [TARGETS[key] for key in TARGETS if key in args.targets]
     out = {
         "database": "PostgreSQL" if common.is_postgres(url) else "SQLite",
         "cache": "redis" if args.redis_url else "locmem",
@@ -362,7 +376,7 @@ def _child_serve(args: argparse.Namespace, url: str) -> int:
         try:
             server.start()
             first = paths_file.read_text().split("\n", 1)[0]
-            for name, path, _ in targets:
+            for name, path in targets:
                 probe = first if "{random}" in path else path
                 # One visitor alone, before the load: the first request warms caches. A page
                 # that takes minutes (an uncached search at scale) is timed once, not skipped.
@@ -494,6 +508,7 @@ def _serve(args: argparse.Namespace, url: str) -> dict:
         f"--idle-wait={args.idle_wait}",
         f"--page-cache={args.page_cache}",
         f"--redis-url={args.redis_url}",
+        f"--targets={','.join(args.targets)}",
     ]
     subprocess.run(command, cwd=common.PROJECT_DIR, env=_django_env(url), check=True)  # noqa: S603
     return json.loads(out.read_text())

@@ -123,7 +123,18 @@ class Browser:
         """The page is a real page of the site, not an error."""
         title = self.driver.title
         body = self.driver.find_element("tag name", "body").text
-        for error in ("Not Found", "Server Error", "Forbidden", "Bad Request", "Page not found"):
+        for error in (
+            # The site's own error pages (abierto/templates/40x.html, 50x.html), then Django's.
+            "Página no encontrada",
+            "Acceso denegado",
+            "Error del servidor",
+            "Servicio no disponible",
+            "Not Found",
+            "Server Error",
+            "Forbidden",
+            "Bad Request",
+            "Page not found",
+        ):
             assert error not in title and not body.startswith(error), (
                 f"{self.driver.current_url}: {title!r} {body[:200]!r}"
             )

@@ -127,8 +127,8 @@ COMMITMENTS = {
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo")
+def demo(jalisco_demo):
+    """The demo as `manage.py load_demo` leaves it (loaded once for the module)."""
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo")
+def demo(jalisco_demo):
+    """The demo as `manage.py load_demo` leaves it (loaded once for the module)."""
 
 
 def test_the_liiga_has_its_four_sites_with_their_themes(demo):

@@ -58,8 +58,7 @@ CITIZEN_PHONE = "386 744 0000"
 
 
 @pytest.fixture
-def demo(db) -> Exercise:
-    call_command("load_demo", verbosity=0)
+def demo(jalisco_demo) -> Exercise:
     return Exercise.objects.get(slug="jalisco")
 
 

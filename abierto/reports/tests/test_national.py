@@ -36,8 +36,8 @@ def _content(response) -> str:
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
+def demo(jalisco_demo):
+    """The demo as `manage.py load_demo` leaves it (loaded once for the module)."""
 
 
 @pytest.fixture
