@@ -74,7 +74,7 @@ def pytest_collection_modifyitems(items):
     items[:] = [
         item
         for _, run in groupby(items, key=lambda item: getattr(item, "module", None))
-        for item in sorted(run, key=lambda each: DEMO_ONCE in each.fixturenames)
+        for item in sorted(run, key=lambda each: DEMO_ONCE in getattr(each, "fixturenames", ()))
     ]
 
 
