@@ -163,6 +163,51 @@ def test_a_public_search_reads_the_site_database_once(client, obras):
     assert "catalog_publisher" not in site.captured_queries[0]["sql"]
 
 
+@pytest.mark.skipif(
+    not schema.is_postgres(), reason="PostgreSQL only: with SQLite the datastore is a file apart"
+)
+@pytest.mark.django_db(transaction=True, databases=["default", "datastore"])
+def test_outside_a_transaction_postgres_answers_a_search_on_one_connection(
+    client, salud, editor_key
+):
+    # The datastore is the site's own database: whether the resource is public comes with its
+    # table's registry row, on the connection that then reads the rows (a first page: two
+    # statements on one connection, where there were three on two).
+    def resource(**dataset):
+        found = ResourceFactory(dataset=DatasetFactory(publisher=salud, **dataset))
+        load(found.uuid, public=not dataset)
+        return str(found.uuid)
+
+    public, private, draft = resource(), resource(private=True), resource(state="draft")
+    bare = str(ResourceFactory(dataset=DatasetFactory(publisher=salud)).uuid)
+    gone = ResourceFactory(dataset=DatasetFactory(publisher=salud), state="deleted")
+    load(gone.uuid)
+    with (
+        CaptureQueriesContext(connections["default"]) as site,
+        CaptureQueriesContext(connections["datastore"]) as datastore,
+    ):
+        response = get(client, "datastore_search", resource_id=public)
+    assert response.status_code == 200 and response.json()["result"]["total"] == len(OBRAS_ROWS)
+    assert len(site.captured_queries) == 0 and len(datastore.captured_queries) == 2
+    assert "datastore_registry" in datastore.captured_queries[0]["sql"]
+    # The same answers as the two statements inside a transaction give.
+    for rid, anonymous, member in [
+        (private, 403, 200),
+        (draft, 403, 200),
+        (bare, 404, 404),
+        (str(gone.uuid), 404, 404),
+    ]:
+        assert get(client, "datastore_search", resource_id=rid).status_code == anonymous, rid
+        answer = get(client, "datastore_search", editor_key, resource_id=rid)
+        assert answer.status_code == member, rid
+    answer = get(client, "datastore_search", editor_key, resource_id=private).json()
+    assert answer["result"]["total"] == len(OBRAS_ROWS)
+    assert (
+        "no tiene tabla"
+        in get(client, "datastore_info", resource_id=bare).json()["error"]["message"]
+    )
+
+
 def test_datastore_info_describes_the_table(client, obras):
     result = get(client, "datastore_info", resource_id=str(obras.uuid)).json()["result"]
     assert result["meta"]["count"] == 5

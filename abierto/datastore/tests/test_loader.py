@@ -679,3 +679,24 @@ def test_postgres_reads_a_regular_file_once_with_arrow_and_keys_the_table(tmp_pa
             [table.physical],
         )
         assert cursor.fetchall() == [("_id",)]
+
+
+@postgres_only
+@pytest.mark.parametrize("copied", [True, False], ids=["copy", "row-by-row"])
+def test_rows_written_after_a_load_are_numbered_on_from_its_last_row(tmp_path, copied):
+    # The load takes its `_id` numbers from the sequence many at a time; a publisher's
+    # later rows, from any connection, must carry on from the last loaded row.
+    text = PLAIN if copied else "clave,n\n1,5\n2,N/D\n3,7\n"
+    resource_id, table = load(write(tmp_path, "plano.csv", text))
+    with schema.connection().cursor() as cursor:
+        cursor.execute(
+            "SELECT s.cache_size, s.last_value FROM pg_sequences s "
+            "WHERE s.sequencename = pg_get_serial_sequence(%s, '_id')::regclass::text",
+            [schema.quote(table.physical)],
+        )
+        assert cursor.fetchone() == (1, None)  # restarted: the next value is not yet taken
+        column = schema.quote(table.fields[0].id)
+        cursor.execute(
+            f"INSERT INTO {schema.quote(table.physical)} ({column}) VALUES (NULL) RETURNING _id"
+        )
+        assert cursor.fetchone() == (4,)
