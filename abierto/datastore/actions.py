@@ -133,8 +133,15 @@ def _is_public(key: uuid.UUID) -> bool | None:
         return _visibility(cursor.fetchone())
 
 
-# The datastore's same-database settings that make two aliases one database and one role.
+# The datastore's same-database settings that make two aliases one database and one role,
+# and the options that only change how statements are sent (settings.py), not where.
 _SAME = ("NAME", "HOST", "PORT", "USER", "OPTIONS")
+_HOW_SENT = ("server_side_binding", "prepare_threshold")
+
+
+def _where(settings: dict[str, Any]) -> tuple:
+    options = {k: v for k, v in (settings.get("OPTIONS") or {}).items() if k not in _HOW_SENT}
+    return (*(settings.get(k) for k in _SAME if k != "OPTIONS"), sorted(options.items()))
 
 
 def _public_and_table(key: uuid.UUID) -> tuple[bool | None, Table | None] | None:
@@ -151,7 +158,7 @@ def _public_and_table(key: uuid.UUID) -> tuple[bool | None, Table | None] | None
     if (
         datastore.vendor != "postgresql"
         or site.vendor != "postgresql"
-        or any(site.settings_dict.get(k) != datastore.settings_dict.get(k) for k in _SAME)
+        or _where(site.settings_dict) != _where(datastore.settings_dict)
         or site.in_atomic_block
         or datastore.in_atomic_block
     ):

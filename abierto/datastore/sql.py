@@ -255,6 +255,7 @@ def _reader_conninfo() -> str:
     params.pop("password", None)
     params.pop("cursor_factory", None)
     params.pop("context", None)
+    params.pop("prepare_threshold", None)  # psycopg's, not libpq's (settings.py)
     params["user"] = READER
     return psycopg.conninfo.make_conninfo(
         **{k: v for k, v in params.items() if isinstance(v, str | int)}

@@ -208,6 +208,26 @@ def test_outside_a_transaction_postgres_answers_a_search_on_one_connection(
     )
 
 
+@pytest.mark.skipif(
+    not schema.is_postgres(), reason="PostgreSQL only: SQLite prepares every statement itself"
+)
+def test_postgres_plans_a_repeated_search_once_per_connection(client, obras):
+    # settings.DATASTORE_PREPARE_THRESHOLD: from the fifth run on, the page's SELECT is a
+    # prepared statement of the datastore's connection, and the answer does not change.
+    asked = {
+        "resource_id": str(obras.uuid),
+        "filters": json.dumps({"Año": 2018}),
+        "sort": "Monto desc",
+    }
+    answers = [get(client, "datastore_search", **asked).json()["result"] for _ in range(6)]
+    assert answers[0]["total"] == 2 and all(answer == answers[0] for answer in answers)
+    physical = schema.get_table(obras.uuid).physical
+    with connections["datastore"].cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(physical in statement and "LIMIT" in statement for statement in prepared)
+
+
 def test_datastore_info_describes_the_table(client, obras):
     result = get(client, "datastore_info", resource_id=str(obras.uuid)).json()["result"]
     assert result["meta"]["count"] == 5
@@ -252,6 +272,81 @@ def test_a_publisher_creates_a_table_and_everyone_can_search_it(client, salud, e
     found = get(client, "datastore_search", resource_id=str(resource.uuid), sort="camas")
     assert [r["camas"] for r in found.json()["result"]["records"]] == [35, 120]
     assert schema.get_table(resource.uuid).row_count == 2
+
+
+def test_objects_and_lists_give_the_same_values_of_every_type_in_the_same_order(
+    client, salud, editor_key
+):
+    # Each format is written by its own code (dicts, lists): a client must not see the two
+    # disagree on a number, a date, a null or an accent, or on the order of the rows.
+    resource = ResourceFactory(dataset=DatasetFactory(publisher=salud))
+    records = [
+        {
+            "clave": 'Ñ-1 «Tlaquepaque» "a"\nb',
+            "camas": 9007199254740993,
+            "monto": "1234.50",
+            "apertura": "1999-02-01",
+            "revision": "2017-12-31T10:30:00",
+            "activa": True,
+        },
+        {
+            "clave": "Zapopan",
+            "camas": -3,
+            "monto": "0.1",
+            "apertura": None,
+            "revision": None,
+            "activa": False,
+        },
+        {"clave": None, "camas": None, "monto": None, "apertura": "2018-06-30", "activa": None},
+    ]
+    created = post(
+        client,
+        "datastore_create",
+        {
+            "resource_id": str(resource.uuid),
+            "fields": [
+                {"id": "clave", "type": "text"},
+                {"id": "camas", "type": "int"},
+                {"id": "monto", "type": "numeric"},
+                {"id": "apertura", "type": "date"},
+                {"id": "revision", "type": "timestamp"},
+                {"id": "activa", "type": "bool"},
+            ],
+            "records": records,
+        },
+        editor_key,
+    )
+    assert created.status_code == 200, created.content
+    asked = {"resource_id": str(resource.uuid), "sort": "camas desc nulls last"}
+    objects = get(client, "datastore_search", **asked).json()["result"]
+    lists = get(client, "datastore_search", records_format="lists", **asked).json()["result"]
+    names = [f["id"] for f in lists["fields"]]
+    assert names == ["_id", "clave", "camas", "monto", "apertura", "revision", "activa"]
+    assert objects["records"] == [dict(zip(names, row, strict=True)) for row in lists["records"]]
+    first, second, third = objects["records"]
+    assert first == {
+        "_id": 1,
+        "clave": 'Ñ-1 «Tlaquepaque» "a"\nb',
+        "camas": 9007199254740993,
+        "monto": 1234.5,
+        "apertura": "1999-02-01",
+        "revision": "2017-12-31T10:30:00",
+        "activa": True,
+    }
+    assert (second["camas"], second["monto"], second["apertura"]) == (-3, 0.1, None)
+    assert third == {
+        "_id": 3,
+        "clave": None,
+        "camas": None,
+        "monto": None,
+        "apertura": "2018-06-30",
+        "revision": None,
+        "activa": None,
+    }
+    assert objects["total"] == 3
+    # A page past the end is an empty list, not null.
+    past = get(client, "datastore_search", offset=10, **asked).json()["result"]
+    assert past["records"] == [] and past["total"] == 3
 
 
 def test_create_refuses_bad_records_naming_row_and_field(client, salud, editor_key):
