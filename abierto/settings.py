@@ -182,7 +182,7 @@ if DATABASES["datastore"]["ENGINE"] == "django.db.backends.sqlite3":
 elif envint("DATASTORE_PREPARE_THRESHOLD", 5) > 0:
     # PostgreSQL: the datastore's own SQL (abierto/datastore) sent with its parameters apart
     # and prepared once a connection has run it this many times, so PostgreSQL parses and
-    # plans a page's statements once per connection, not per request: 0.2-0.4 ms less of
+    # plans a page's statements once per connection, not per request: 0.2-0.5 ms less of
     # its CPU a search (bench/README.md, 29 November). 0 turns it off, e.g. behind a pooler
     # that cannot keep prepared statements (docs/deploy.md).
     DATABASES["datastore"]["OPTIONS"] = {

@@ -135,13 +135,13 @@ def _is_public(key: uuid.UUID) -> bool | None:
 
 # The datastore's same-database settings that make two aliases one database and one role,
 # and the options that only change how statements are sent (settings.py), not where.
-_SAME = ("NAME", "HOST", "PORT", "USER", "OPTIONS")
+_SAME = ("NAME", "HOST", "PORT", "USER")
 _HOW_SENT = ("server_side_binding", "prepare_threshold")
 
 
 def _where(settings: dict[str, Any]) -> tuple:
     options = {k: v for k, v in (settings.get("OPTIONS") or {}).items() if k not in _HOW_SENT}
-    return (*(settings.get(k) for k in _SAME if k != "OPTIONS"), sorted(options.items()))
+    return (*(settings.get(k) for k in _SAME), sorted(options.items()))
 
 
 def _public_and_table(key: uuid.UUID) -> tuple[bool | None, Table | None] | None:
