@@ -482,9 +482,10 @@ def _remove_sqlite(path: Path) -> None:
 def _checkpoint(url: str) -> None:
     """Write out what earlier runs left in PostgreSQL's WAL before a timed load starts.
 
-    Without it a run pays for its predecessor: after Abierto's text index (two minutes of
-    writing) the checkpoint that follows fell in the next loads, COPY's or Abierto's,
-    whichever came next, and made them 1-1.5 s slower."""
+    Without it a run pays for its predecessor: the checkpoint of the WAL that Abierto's text
+    index wrote (a minute or two of writing) fell in the next loads; on 29 November Abierto's
+    rows served 0.5 s later without it (3.82 s against 3.28, median of 3) while COPY hardly
+    moved (bench/README.md)."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as connection:
